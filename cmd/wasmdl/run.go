@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/wasmdl/wasmdl"
+	"github.com/wasmdl/wasmdl/wasmfile"
+)
+
+func init() {
+	register("run", "load a main module and its shared libraries, and run it", runMain)
+}
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// exitLinkFailure is the status for load and link failures, as a shell
+// reports a failed dynamic load.
+const exitLinkFailure = 127
+
+func runMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var libDirs, preload, envs, dirs multiFlag
+	fs.Var(&libDirs, "L", "add `DIR` to the library search path (repeatable)")
+	fs.Var(&preload, "preload", "load `LIB` before the main's dependencies (repeatable)")
+	fs.Var(&envs, "env", "set environment variable `K=V` for the program (repeatable)")
+	fs.Var(&dirs, "dir", "preopen `HOST[:GUEST]` for the program (repeatable)")
+	stackSize := fs.String("stack-size", "", "stack `SIZE` for a PIE main (e.g. 1M); default 64K")
+	maxMemory := fs.String("max-memory", "", "cap the shared memory at `SIZE` (e.g. 256M); default 4G")
+	showMap := fs.Bool("map", false, "print the memory and table layout to stderr before running")
+	cacheDir := fs.String("cache-dir", "", "keep compiled code in `DIR` across runs")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: wasmdl run [flags] MAIN [ARGS...]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() < 1 {
+		fs.Usage()
+		return 2
+	}
+	mainPath := fs.Arg(0)
+	ctx := context.Background()
+
+	rc := wasmdl.RuntimeConfig()
+	if *cacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(*cacheDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "wasmdl: --cache-dir: %v\n", err)
+			return 2
+		}
+		rc = rc.WithCompilationCache(cache)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	defer rt.Close(ctx)
+
+	mc := wazero.NewModuleConfig().WithStdout(stdout).WithStderr(stderr).WithStdin(os.Stdin).
+		WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(randReader{})
+	for _, kv := range envs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			fmt.Fprintf(stderr, "wasmdl: --env %q: want K=V\n", kv)
+			return 2
+		}
+		mc = mc.WithEnv(k, v)
+	}
+	if len(dirs) > 0 {
+		fsc := wazero.NewFSConfig()
+		for _, d := range dirs {
+			host, guest, ok := strings.Cut(d, ":")
+			if !ok {
+				guest = host
+			}
+			fsc = fsc.WithDirMount(host, guest)
+		}
+		mc = mc.WithFSConfig(fsc)
+	}
+	cfg := wasmdl.NewConfig().WithSearchPath(libDirs...).WithPreload(preload...).WithModuleConfig(mc).
+		WithArgs(append([]string{mainPath}, fs.Args()[1:]...)...)
+	if lp := os.Getenv("WASMDL_LIBRARY_PATH"); lp != "" {
+		cfg = cfg.WithLibraryPath(filepath.SplitList(lp)...)
+	}
+	if d := os.Getenv("WASMDL_DEBUG"); d != "" {
+		cfg = cfg.WithDebug(stderr, d)
+	}
+	if *stackSize != "" {
+		n, err := parseSize(*stackSize)
+		if err != nil || n > 1<<30 {
+			fmt.Fprintf(stderr, "wasmdl: --stack-size %q: want a size like 65536, 64K or 1M\n", *stackSize)
+			return 2
+		}
+		cfg = cfg.WithStackSize(uint32(n))
+	}
+	if *maxMemory != "" {
+		n, err := parseSize(*maxMemory)
+		if err != nil {
+			fmt.Fprintf(stderr, "wasmdl: --max-memory %q: want a size like 256M or 1G\n", *maxMemory)
+			return 2
+		}
+		cfg = cfg.WithMemoryLimit(n)
+	}
+	linker := wasmdl.NewLinker(rt, cfg)
+	p, err := linker.Load(ctx, mainPath)
+	if err != nil {
+		return reportLoadError(stderr, mainPath, err)
+	}
+	defer p.Close(ctx)
+	if *showMap {
+		printMap(stderr, p.Layout())
+	}
+	status, err := p.Run(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmdl: %s: %v\n", mainPath, err)
+		return 134 // as a native process killed by abort
+	}
+	return status
+}
+
+// reportLoadError prints every load or link problem, one per line, and
+// returns the exit status for it.
+func reportLoadError(stderr io.Writer, mainPath string, err error) int {
+	var fe *wasmfile.FormatError
+	var multi interface{ Unwrap() []error }
+	if errors.As(err, &multi) {
+		for _, e := range multi.Unwrap() {
+			fmt.Fprintf(stderr, "wasmdl: %v\n", e)
+		}
+	} else {
+		fmt.Fprintf(stderr, "wasmdl: %v\n", err)
+	}
+	if errors.As(err, &fe) && !errors.As(err, &multi) {
+		return exitLinkFailure
+	}
+	return exitLinkFailure
+}
+
+func printMap(w io.Writer, regions []wasmdl.Region) {
+	fmt.Fprintln(w, "wasmdl: layout:")
+	for _, r := range regions {
+		unit := "bytes"
+		if r.Kind == "table" {
+			unit = "slots"
+		}
+		fmt.Fprintf(w, "  %-6s [0x%08x, 0x%08x) %8d %-5s %s\n", r.Kind, r.Start, r.End, r.End-r.Start, unit, r.Module)
+	}
+}
+
+// parseSize reads 65536, 64K, 64KiB, 1M, 1G.
+func parseSize(s string) (uint64, error) {
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(s), "IB"), "B"))
+	mult := uint64(1)
+	switch {
+	case strings.HasSuffix(s, "K"):
+		mult, s = 1<<10, strings.TrimSuffix(s, "K")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1<<20, strings.TrimSuffix(s, "M")
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1<<30, strings.TrimSuffix(s, "G")
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	if n > (1<<40)/mult {
+		return 0, errors.New("too large")
+	}
+	return n * mult, nil
+}
+
+type randReader struct{}
+
+func (randReader) Read(b []byte) (int, error) { return cryptoRead(b) }

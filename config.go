@@ -1,0 +1,145 @@
+package wasmdl
+
+import (
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/wasmdl/wasmdl/internal/search"
+)
+
+// Config says where a Linker finds modules and how it lays processes out.
+// It is immutable: every With method returns a changed copy. The zero value
+// is not useful; start from [NewConfig].
+type Config struct {
+	fsys        fs.FS
+	root        string
+	cwd         string
+	searchPaths []string
+	envPaths    []string
+	preload     []string
+	stackSize   uint32
+	maxPages    uint32
+	moduleCfg   wazero.ModuleConfig
+	args        []string
+	debug       io.Writer
+	topics      map[string]bool
+}
+
+// NewConfig returns a configuration that reads modules from the host file
+// system, with relative names starting from the current directory.
+func NewConfig() Config {
+	c := Config{fsys: os.DirFS("/"), root: "/", cwd: "."}
+	if wd, err := os.Getwd(); err == nil {
+		if p, ok := search.FSPath("/", filepath.ToSlash(wd)); ok {
+			c.cwd = p
+		}
+	}
+	return c
+}
+
+// WithFS makes the linker read every module (main, libraries, dlopen
+// arguments) from fsys, and nothing outside it: ".." cannot climb out and
+// absolute names are refused. Paths are fs.FS paths relative to its root.
+func (c Config) WithFS(fsys fs.FS) Config {
+	c.fsys, c.root, c.cwd = fsys, "", "."
+	return c
+}
+
+// WithSearchPath sets the library folders searched first, like ld's -L.
+// On the host file system they may be relative to the current directory or
+// absolute; with WithFS they are fs.FS paths.
+func (c Config) WithSearchPath(dirs ...string) Config {
+	c.searchPaths = c.fsPaths(dirs)
+	return c
+}
+
+// WithLibraryPath sets the folders searched after the search path, as the
+// WASMDL_LIBRARY_PATH environment variable does for the CLI.
+func (c Config) WithLibraryPath(dirs ...string) Config {
+	c.envPaths = c.fsPaths(dirs)
+	return c
+}
+
+// WithPreload names libraries loaded right after the main module, before
+// its dependencies, so their definitions take precedence (LD_PRELOAD).
+func (c Config) WithPreload(libs ...string) Config {
+	c.preload = append([]string(nil), libs...)
+	return c
+}
+
+// WithStackSize sets the stack given to a main module that has none of its
+// own (a PIE main); the default is 64 KiB. The top is 16-byte aligned.
+func (c Config) WithStackSize(bytes uint32) Config {
+	c.stackSize = bytes
+	return c
+}
+
+// WithMemoryLimit caps the shared memory of each process. Loading a library
+// that would need more fails. The default and maximum is 4 GiB.
+func (c Config) WithMemoryLimit(bytes uint64) Config {
+	pages := bytes / 65536
+	if pages == 0 {
+		pages = 1
+	}
+	if pages > 65536 {
+		pages = 65536
+	}
+	c.maxPages = uint32(pages)
+	return c
+}
+
+// WithModuleConfig sets the WASI configuration of processes (stdio,
+// environment, file system, clock...). Every module of a process shares
+// it. Its name and start functions are ignored. Use [Config.WithArgs] for
+// arguments, so that a main taking argc/argv gets them too.
+func (c Config) WithModuleConfig(mc wazero.ModuleConfig) Config {
+	c.moduleCfg = mc
+	return c
+}
+
+// WithArgs sets the program arguments, argv[0] first.
+func (c Config) WithArgs(args ...string) Config {
+	c.args = append([]string(nil), args...)
+	return c
+}
+
+// WithDebug writes traces of the given topics to w, as WASMDL_DEBUG does:
+// "libs" (which file each library came from) and "bindings" (where each
+// symbol bound).
+func (c Config) WithDebug(w io.Writer, topics ...string) Config {
+	c.debug = w
+	c.topics = map[string]bool{}
+	for _, t := range topics {
+		for _, s := range strings.Split(t, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				c.topics[s] = true
+			}
+		}
+	}
+	if c.topics["all"] {
+		c.topics["libs"], c.topics["bindings"] = true, true
+	}
+	return c
+}
+
+func (c Config) fsPaths(dirs []string) []string {
+	out := make([]string, 0, len(dirs))
+	for _, d := range dirs {
+		if c.root == "" {
+			out = append(out, d)
+			continue
+		}
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			continue
+		}
+		if p, ok := search.FSPath(c.root, filepath.ToSlash(abs)); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}

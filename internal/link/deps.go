@@ -1,0 +1,191 @@
+package link
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"path"
+	"sync"
+
+	"github.com/wasmdl/wasmdl/internal/search"
+	"github.com/wasmdl/wasmdl/wasmfile"
+)
+
+// infoCache keeps one moduleInfo per distinct module content, so that a
+// second process (or a second dlopen) of the same bytes parses and compiles
+// nothing.
+type infoCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]*moduleInfo
+}
+
+func (c *infoCache) get(data []byte) (*moduleInfo, error) {
+	key := sha256.Sum256(data)
+	c.mu.Lock()
+	mi := c.m[key]
+	c.mu.Unlock()
+	if mi != nil {
+		return mi, nil
+	}
+	f, err := wasmfile.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	mi = newModuleInfo(f, data, fmt.Sprintf("%x", key[:8]))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[key]; old != nil {
+		return old, nil
+	}
+	if c.m == nil {
+		c.m = map[[32]byte]*moduleInfo{}
+	}
+	c.m[key] = mi
+	return mi, nil
+}
+
+// MissingError reports a library that could not be found.
+type MissingError struct {
+	Name     string
+	NeededBy string // "" for a preload or dlopen
+	Err      error
+}
+
+func (e *MissingError) Error() string {
+	s := "error while loading shared libraries: " + e.Name + ": cannot open shared object file"
+	var nf *search.NotFoundError
+	if !errors.As(e.Err, &nf) {
+		s += ": " + e.Err.Error()
+	}
+	if e.NeededBy != "" {
+		s += " (needed by " + e.NeededBy + ")"
+	}
+	return s
+}
+
+func (e *MissingError) Unwrap() error { return e.Err }
+
+// FileError reports a module that was found but could not be read.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// depResolver loads objects and the closure of their NEEDED libraries.
+type depResolver struct {
+	searcher *search.Searcher
+	cache    *infoCache
+	byName   map[string]*object // requested names and path basenames of loaded objects
+	byPath   map[string]*object
+}
+
+func (r *depResolver) remember(o *object) {
+	r.byName[o.name] = o
+	r.byName[path.Base(o.path)] = o
+	r.byPath[o.path] = o
+}
+
+// find returns an already-loaded object for name, if any.
+func (r *depResolver) find(name string) *object {
+	if o := r.byName[name]; o != nil {
+		return o
+	}
+	return nil
+}
+
+// loadObject reads one module found by the search rules for req.
+func (r *depResolver) loadObject(req search.Request, neededBy *object) (*object, bool, error) {
+	if o := r.find(req.Name); o != nil && !containsSlash(req.Name) {
+		return o, false, nil
+	}
+	res, err := r.searcher.Find(req)
+	if err != nil {
+		return nil, false, &MissingError{Name: req.Name, NeededBy: nameOf(neededBy), Err: err}
+	}
+	if o := r.byPath[res.Path]; o != nil {
+		r.byName[req.Name] = o
+		return o, false, nil
+	}
+	mi, err := r.cache.get(res.Data)
+	if err != nil {
+		return nil, false, &FileError{Path: res.Path, Err: err}
+	}
+	o := &object{name: req.Name, path: res.Path, via: res.Via, info: mi, neededBy: neededBy}
+	r.remember(o)
+	return o, true, nil
+}
+
+func nameOf(o *object) string {
+	if o == nil {
+		return ""
+	}
+	return o.name
+}
+
+func containsSlash(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '/' {
+			return true
+		}
+	}
+	return false
+}
+
+// loadDeps loads the NEEDED closure of roots breadth-first, as ld.so does,
+// so that the global scope lists libraries in the order Linux would. It
+// returns the newly loaded objects in load order and every error found
+// (all missing libraries are reported, not just the first).
+func (r *depResolver) loadDeps(roots []*object) ([]*object, []error) {
+	var added []*object
+	var errs []error
+	queue := append([]*object(nil), roots...)
+	for len(queue) > 0 {
+		o := queue[0]
+		queue = queue[1:]
+		d := o.info.file.Dylink
+		if d == nil {
+			continue
+		}
+		for _, name := range d.Needed {
+			dep, isNew, err := r.loadObject(search.Request{Name: name, Origin: o.dir(), RuntimePath: d.RuntimePath}, o)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			o.needed = append(o.needed, dep)
+			if isNew {
+				added = append(added, dep)
+				queue = append(queue, dep)
+			}
+		}
+	}
+	return added, errs
+}
+
+// initOrder returns objects in dependency order (each after everything it
+// needs), the order constructors run in. Cycles are broken at the first
+// revisit, as ld.so does.
+func initOrder(roots []*object, include func(*object) bool) []*object {
+	var out []*object
+	visited := map[*object]bool{}
+	var visit func(o *object)
+	visit = func(o *object) {
+		if visited[o] {
+			return
+		}
+		visited[o] = true
+		for _, d := range o.needed {
+			visit(d)
+		}
+		if include(o) {
+			out = append(out, o)
+		}
+	}
+	for _, o := range roots {
+		visit(o)
+	}
+	return out
+}

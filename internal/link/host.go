@@ -1,0 +1,149 @@
+package link
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/wasmdl/wasmdl/wasmfile"
+)
+
+const hostWeakMissing = "weak_missing"
+
+// missingNames interns the messages of undefined weak functions, so that the
+// trap stub in a glue module carries only a number.
+var missingNames struct {
+	sync.Mutex
+	list []string
+	ids  map[string]int32
+}
+
+func missingID(msg string) int32 {
+	missingNames.Lock()
+	defer missingNames.Unlock()
+	if id, ok := missingNames.ids[msg]; ok {
+		return id
+	}
+	if missingNames.ids == nil {
+		missingNames.ids = map[string]int32{}
+	}
+	id := int32(len(missingNames.list))
+	missingNames.list = append(missingNames.list, msg)
+	missingNames.ids[msg] = id
+	return id
+}
+
+// WeakCallError is the trap raised when a program calls a weak function
+// that no module defines.
+type WeakCallError struct{ Msg string }
+
+func (e *WeakCallError) Error() string { return e.Msg }
+
+// hostFuncs are the functions of wasmdl's host module, shared by every
+// process of a Linker; each finds its process from the calling module.
+type hostFunc struct {
+	name    string
+	params  []api.ValueType
+	results []api.ValueType
+	fn      func(ctx context.Context, p *Process, caller api.Module, stack []uint64)
+}
+
+func (l *Linker) hostFuncs() []hostFunc {
+	i32 := api.ValueTypeI32
+	fs := []hostFunc{
+		{hostWeakMissing, []api.ValueType{i32}, nil, func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
+			id := int32(stack[0])
+			missingNames.Lock()
+			msg := "call to an undefined weak function"
+			if id >= 0 && int(id) < len(missingNames.list) {
+				msg = missingNames.list[id]
+			}
+			missingNames.Unlock()
+			panic(&WeakCallError{Msg: msg})
+		}},
+	}
+	return append(fs, l.libdlFuncs()...)
+}
+
+// instantiateHosts compiles and instantiates the wasmdl host module and the
+// WASI forwarder once per Linker.
+func (l *Linker) instantiateHosts(ctx context.Context) error {
+	l.hostOnce.Do(func() {
+		b := l.rt.NewHostModuleBuilder(modHost)
+		for _, h := range l.hostFuncs() {
+			h := h
+			b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
+				h.fn(ctx, l.processOf(caller), caller, stack)
+			}), h.params, h.results).Export(h.name)
+		}
+		cm, err := b.Compile(ctx)
+		if err != nil {
+			l.hostErr = err
+			return
+		}
+		if l.host, err = l.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions()); err != nil {
+			l.hostErr = err
+			return
+		}
+		l.wasi, l.hostErr = l.instantiateWASI(ctx)
+	})
+	return l.hostErr
+}
+
+// instantiateWASI builds a "wasi_snapshot_preview1" host module whose
+// functions run wazero's WASI implementation on behalf of the process's
+// main module, whoever calls them. wazero keeps WASI state (fd table, args,
+// environment) per module instance; forwarding every call to the main's
+// instance gives the whole process one WASI context, as libc expects.
+func (l *Linker) instantiateWASI(ctx context.Context) (api.Module, error) {
+	orig, err := wasi_snapshot_preview1.NewBuilder(l.rt).Compile(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := l.rt.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
+	for name, def := range orig.ExportedFunctions() {
+		impl, ok := def.GoFunction().(api.GoModuleFunction)
+		if !ok {
+			return nil, fmt.Errorf("wasi function %s is not a Go module function", name)
+		}
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
+			target := caller
+			if p := l.processOf(caller); p != nil && p.wasiOwner != nil {
+				target = p.wasiOwner
+			}
+			impl.Call(ctx, target, stack)
+		}), def.ParamTypes(), def.ResultTypes()).WithParameterNames(def.ParamNames()...).Export(name)
+	}
+	cm, err := b.Compile(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return l.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+}
+
+func (l *Linker) processOf(m api.Module) *Process {
+	if v, ok := l.owners.Load(m); ok {
+		return v.(*Process)
+	}
+	return nil
+}
+
+// isHostFunc reports whether wasmdl itself provides function name.
+func (l *Linker) isHostFunc(name string) (wasmfile.FuncType, bool) {
+	for _, h := range l.hostFuncs() {
+		if h.name == name && name != hostWeakMissing {
+			t := wasmfile.FuncType{}
+			for _, v := range h.params {
+				t.Params = append(t.Params, wasmfile.ValType(v))
+			}
+			for _, v := range h.results {
+				t.Results = append(t.Results, wasmfile.ValType(v))
+			}
+			return t, true
+		}
+	}
+	return wasmfile.FuncType{}, false
+}

@@ -1,0 +1,161 @@
+// Package link is wasmdl's dynamic linker: the analogue of musl's
+// ldso/dynlink.c. load.go holds the load order; the other files hold the
+// stages it calls.
+package link
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/wasmdl/wasmdl/internal/search"
+)
+
+// Config configures a Linker. The zero value is not usable: FS is required.
+type Config struct {
+	FS          fs.FS    // where modules are read from
+	Root        string   // absolute host folder FS represents ("" if none)
+	Cwd         string   // fs path that relative names start from
+	SearchPaths []string // -L folders (fs paths)
+	EnvPaths    []string // WASMDL_LIBRARY_PATH folders (fs paths)
+	Preload     []string // libraries loaded right after the main module
+	StackSize   uint32   // stack for a main module that has none (PIE); 0 = 64 KiB
+	// MaxMemoryPages caps the shared memory (64 KiB pages); 0 = 65536.
+	MaxMemoryPages uint32
+	// ModuleConfig is the WASI configuration of the process (args, env,
+	// stdio, file system). Its name and start functions are ignored.
+	ModuleConfig wazero.ModuleConfig
+	// Debug receives WASMDL_DEBUG traces for the topics set in DebugTopics.
+	Debug       io.Writer
+	DebugTopics map[string]bool
+}
+
+func (c *Config) stackSize() uint32 {
+	if c.StackSize == 0 {
+		return 64 << 10
+	}
+	return alignUp(c.StackSize, 16)
+}
+
+func (c *Config) maxPages() uint32 {
+	if c.MaxMemoryPages == 0 || c.MaxMemoryPages > 65536 {
+		return 65536
+	}
+	return c.MaxMemoryPages
+}
+
+// Linker loads processes into one wazero runtime. It keeps what processes
+// can share: parsed modules, compiled modules, host modules.
+type Linker struct {
+	rt  wazero.Runtime
+	cfg Config
+
+	infos infoCache
+
+	compileMu sync.Mutex
+	compiled  map[string]wazero.CompiledModule // by content hash
+
+	hostOnce sync.Once
+	hostErr  error
+	host     api.Module // wasmdl host functions
+	wasi     api.Module // WASI forwarder
+
+	owners sync.Map // api.Module -> *Process, for host functions
+}
+
+// NewLinker returns a Linker over rt. rt must enable the features the
+// modules use; see RuntimeFeatures.
+func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
+	return &Linker{rt: rt, cfg: cfg, compiled: map[string]wazero.CompiledModule{}}
+}
+
+// Runtime returns the wazero runtime the linker instantiates into.
+func (l *Linker) Runtime() wazero.Runtime { return l.rt }
+
+func (l *Linker) searcher(mainDir string) *search.Searcher {
+	return &search.Searcher{
+		FS: l.cfg.FS, Root: l.cfg.Root, Cwd: l.cfg.Cwd,
+		Paths: l.cfg.SearchPaths, EnvPaths: l.cfg.EnvPaths, MainDir: mainDir,
+	}
+}
+
+// compile compiles module bytes once per Linker, keyed by content.
+func (l *Linker) compile(ctx context.Context, key string, data []byte) (wazero.CompiledModule, error) {
+	l.compileMu.Lock()
+	cm := l.compiled[key]
+	l.compileMu.Unlock()
+	if cm != nil {
+		return cm, nil
+	}
+	cm, err := l.rt.CompileModule(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	l.compileMu.Lock()
+	defer l.compileMu.Unlock()
+	if old := l.compiled[key]; old != nil {
+		cm.Close(ctx)
+		return old, nil
+	}
+	l.compiled[key] = cm
+	return cm, nil
+}
+
+func (l *Linker) debugf(topic, format string, args ...any) {
+	if l.cfg.Debug == nil || !l.cfg.DebugTopics[topic] {
+		return
+	}
+	fmt.Fprintf(l.cfg.Debug, "wasmdl: %s: %s\n", topic, fmt.Sprintf(format, args...))
+}
+
+// Close releases compiled modules. Processes must be closed first.
+func (l *Linker) Close(ctx context.Context) error {
+	l.compileMu.Lock()
+	defer l.compileMu.Unlock()
+	for k, cm := range l.compiled {
+		cm.Close(ctx)
+		delete(l.compiled, k)
+	}
+	return nil
+}
+
+// UndefinedError reports a symbol nobody defines.
+type UndefinedError struct {
+	Symbol   string
+	NeededBy string
+}
+
+func (e *UndefinedError) Error() string {
+	return fmt.Sprintf("undefined symbol: %s (needed by %s)", e.Symbol, e.NeededBy)
+}
+
+// SignatureError reports an import whose type differs from its definition.
+type SignatureError struct {
+	Symbol            string
+	Importer, Definer string
+	Want, Have        string
+}
+
+func (e *SignatureError) Error() string {
+	return fmt.Sprintf("signature mismatch: %s: %s imports it as %s but %s defines %s",
+		e.Symbol, e.Importer, e.Want, e.Definer, e.Have)
+}
+
+// LinkErrors is every problem found while linking, reported together.
+type LinkErrors []error
+
+func (e LinkErrors) Error() string {
+	s := make([]string, len(e))
+	for i, err := range e {
+		s[i] = err.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// Unwrap lets errors.Is and errors.As see each error.
+func (e LinkErrors) Unwrap() []error { return e }

@@ -1,0 +1,165 @@
+package link
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"path"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/wasmdl/wasmdl/wasmfile"
+)
+
+// object is one loaded module: the analogue of musl's struct dso. Everything
+// the loader learns about a module lives here, from its bytes to its instance.
+type object struct {
+	id     int    // process-wide number, for generated import names
+	name   string // as requested: NEEDED entry, dlopen argument, or main path
+	path   string // fs path it was read from
+	via    string // the search rule that found it
+	info   *moduleInfo
+	isMain bool
+
+	needed   []*object // direct dependencies, in NEEDED order
+	neededBy *object   // the first object that needed it (nil for main and preloads)
+
+	// Placement, fixed before instantiation.
+	memoryBase uint32 // where its data lives (0 for a non-PIE main)
+	memorySize uint32
+	tableBase  uint32
+	tableSize  uint32
+	tlsBase    uint32 // its thread-local block, if it has TLS
+	localScope []*object
+
+	// Runtime state.
+	instance api.Module
+	glue     api.Module // its "env" import provider
+	state    objectState
+
+	// libdl state.
+	refs     int  // dlopen reference count
+	global   bool // symbols visible in the global scope
+	nodelete bool
+	batch    *batch
+}
+
+type objectState int
+
+const (
+	stateLoaded       objectState = iota // read and placed
+	stateInstantiated                    // wazero instance exists
+	stateRelocated                       // __wasm_apply_data_relocs ran
+	stateConstructed                     // constructors ran
+	stateClosed
+)
+
+// dir is the object's folder, for $ORIGIN.
+func (o *object) dir() string { return path.Dir(o.path) }
+
+// neededName names who needed o, for error messages.
+func (o *object) neededByName() string {
+	if o.neededBy == nil {
+		return ""
+	}
+	return o.neededBy.name
+}
+
+// moduleInfo is what wasmdl derives from a module's bytes alone. It is shared
+// between processes that load the same bytes, so it is never mutated after
+// it is built.
+type moduleInfo struct {
+	file     *wasmfile.File
+	data     []byte
+	key      string // content hash
+	imports  []wasmfile.ClassifiedImport
+	symbols  map[string]wasmfile.Symbol
+	funcType map[string]wasmfile.FuncType // exported function name -> signature
+	// elemSlot maps a function index to its slot in the module's own element
+	// segments: relative to __table_base for PIC modules, absolute otherwise.
+	elemSlot map[uint32]uint32
+	compiled wazero.CompiledModule
+	kind     wasmfile.Kind
+	pic      bool
+	memInfo  wasmfile.MemInfo
+	tlsSize  uint32
+	tlsAlign uint32
+	hasTLS   bool
+}
+
+func newModuleInfo(f *wasmfile.File, data []byte, key string) *moduleInfo {
+	mi := &moduleInfo{
+		file:     f,
+		data:     data,
+		key:      key,
+		imports:  f.ClassifyImports(),
+		symbols:  map[string]wasmfile.Symbol{},
+		funcType: map[string]wasmfile.FuncType{},
+		elemSlot: map[uint32]uint32{},
+		kind:     f.Kind(),
+		pic:      f.IsPIC(),
+	}
+	if f.Dylink != nil {
+		mi.memInfo = f.Dylink.MemInfo
+	}
+	for _, s := range f.Symbols() {
+		if _, dup := mi.symbols[s.Name]; dup {
+			continue
+		}
+		mi.symbols[s.Name] = s
+		if s.Func {
+			if t, ok := f.FuncType(s.Index); ok {
+				mi.funcType[s.Name] = t
+			}
+		}
+	}
+	if sz, ok := f.ExportedGlobalValue(wasmfile.NameTLSSize); ok {
+		if _, init := f.Export(wasmfile.NameInitTLS); init {
+			mi.hasTLS = true
+			mi.tlsSize = uint32(sz)
+			mi.tlsAlign = 1
+			if al, ok := f.ExportedGlobalValue(wasmfile.NameTLSAlign); ok && al > 0 {
+				mi.tlsAlign = uint32(al)
+			}
+		}
+	}
+	// The table base is 0 when evaluating a PIC module's element offsets, so
+	// slots come out relative to it; other imported globals are unknown.
+	tableBaseIdx := ^uint32(0)
+	for i, n := uint32(0), f.NumImportedGlobals(); i < n; i++ {
+		if im, ok := f.ImportedGlobal(i); ok && im.Module == "env" && im.Name == wasmfile.NameTableBase {
+			tableBaseIdx = i
+		}
+	}
+	eval := func(g uint32) (uint64, bool) {
+		if g == tableBaseIdx {
+			return 0, true
+		}
+		if v, ok := f.GlobalValue(g); ok {
+			return uint64(uint32(v)), true
+		}
+		return 0, false
+	}
+	for _, seg := range f.Elements {
+		if seg.Mode != wasmfile.ModeActive || seg.Table != 0 {
+			continue
+		}
+		off, err := seg.Offset.Eval(eval)
+		if err != nil {
+			continue
+		}
+		for j, fi := range seg.Funcs {
+			if fi == wasmfile.NullFunc {
+				continue
+			}
+			if _, seen := mi.elemSlot[fi]; !seen {
+				mi.elemSlot[fi] = uint32(off) + uint32(j)
+			}
+		}
+	}
+	return mi
+}
+
+func contentKey(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:12])
+}

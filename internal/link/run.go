@@ -1,0 +1,129 @@
+package link
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+)
+
+// ExitError reports how the program ended when it did not return normally.
+type ExitError = sys.ExitError
+
+// Run calls the main module's entry point and returns its exit status. The
+// entry is _start if exported; otherwise the first exported of __main_void,
+// __main_argc_argv and main (_initialize already ran as the main's
+// constructor). After the entry returns, the main's exported exit (or else
+// fflush) runs so that atexit handlers run and stdio is flushed. A program
+// that calls exit anywhere, in any module, ends the same way.
+func (p *Process) Run(ctx context.Context) (int, error) {
+	main := p.main.instance
+	if main == nil {
+		return 0, errors.New("process is closed")
+	}
+	if fn := main.ExportedFunction("_start"); fn != nil {
+		_, err := fn.Call(ctx)
+		return exitStatus(err)
+	}
+	var code uint64
+	var err error
+	switch {
+	case main.ExportedFunction("__main_void") != nil:
+		code, err = p.callEntry(ctx, "__main_void")
+	case main.ExportedFunction("__main_argc_argv") != nil:
+		code, err = p.callEntry(ctx, "__main_argc_argv")
+	case main.ExportedFunction("main") != nil:
+		code, err = p.callEntry(ctx, "main")
+	default:
+		if main.ExportedFunction("_initialize") != nil {
+			return 0, nil // a reactor with no entry: initialising it was the whole run
+		}
+		return 0, fmt.Errorf("%s: no entry point: exports none of _start, __main_void, __main_argc_argv, main", p.main.name)
+	}
+	if err != nil {
+		return exitStatus(err)
+	}
+	status := int(int32(code))
+	if fn := main.ExportedFunction("exit"); fn != nil && len(fn.Definition().ParamTypes()) == 1 {
+		_, err := fn.Call(ctx, uint64(uint32(status)))
+		if err == nil {
+			return status, nil
+		}
+		return exitStatus(err)
+	}
+	if fn := main.ExportedFunction("fflush"); fn != nil && len(fn.Definition().ParamTypes()) == 1 {
+		if _, err := fn.Call(ctx, 0); err != nil {
+			return exitStatus(err)
+		}
+	}
+	return status, nil
+}
+
+// callEntry calls a main entry; with two parameters it gets argc and argv
+// built in guest memory from the process's arguments.
+func (p *Process) callEntry(ctx context.Context, name string) (uint64, error) {
+	fn := p.main.instance.ExportedFunction(name)
+	def := fn.Definition()
+	var args []uint64
+	if len(def.ParamTypes()) == 2 {
+		argv, err := p.writeArgv()
+		if err != nil {
+			return 0, err
+		}
+		args = []uint64{uint64(len(p.args)), uint64(argv)}
+	} else if len(def.ParamTypes()) != 0 {
+		return 0, fmt.Errorf("%s: entry %s has an unsupported signature", p.main.name, name)
+	}
+	res, err := fn.Call(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	if len(res) == 0 {
+		return 0, nil
+	}
+	return res[0], nil
+}
+
+// writeArgv places argv (pointers, then the strings) in loader-owned memory.
+func (p *Process) writeArgv() (uint32, error) {
+	size := uint32(4 * (len(p.args) + 1))
+	for _, a := range p.args {
+		size += uint32(len(a)) + 1
+	}
+	base, err := p.mem.alloc(size, 16)
+	if err != nil {
+		return 0, err
+	}
+	if err := p.syncSpaces(context.Background()); err != nil {
+		return 0, err
+	}
+	str := base + uint32(4*(len(p.args)+1))
+	for i, a := range p.args {
+		p.memory.WriteUint32Le(base+uint32(4*i), str)
+		p.memory.Write(str, append([]byte(a), 0))
+		str += uint32(len(a)) + 1
+	}
+	p.memory.WriteUint32Le(base+uint32(4*len(p.args)), 0)
+	return base, nil
+}
+
+// exitStatus turns an error from guest code into an exit status: a WASI
+// exit gives its code; a trap is returned as an error.
+func exitStatus(err error) (int, error) {
+	if err == nil {
+		return 0, nil
+	}
+	var ee *sys.ExitError
+	if errors.As(err, &ee) {
+		return int(ee.ExitCode()), nil
+	}
+	return 0, err
+}
+
+// Main returns the main module's instance.
+func (p *Process) Main() api.Module { return p.main.instance }
+
+// Memory returns the process's shared memory.
+func (p *Process) Memory() api.Memory { return p.memory }

@@ -1,0 +1,9 @@
+/* libr.so: one side of the diamond (NEEDED libbase.so). Records whether
+ * libbase's constructor had already run when its own ran. */
+void ctor_record(int id);
+extern int base_ready;
+int r_saw_base;
+__attribute__((constructor)) static void r_ctor(void) {
+  ctor_record(12);
+  r_saw_base = base_ready;
+}

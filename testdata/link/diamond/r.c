@@ -1,0 +1,11 @@
+/* libr.so: NEEDED libbase.so */
+#include <stdio.h>
+extern int base_counter;
+int base_inc(const char *who, int by);
+int *r_counter_addr(void) { return &base_counter; }
+int r_work(int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++) v = base_inc("libr", 10);
+  printf("libr: after %d increments base_counter=%d\n", n, base_counter);
+  return v;
+}

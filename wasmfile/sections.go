@@ -1,0 +1,572 @@
+package wasmfile
+
+import "fmt"
+
+func (f *File) readTypes(c *cursor) error {
+	n, err := c.count(3) // 0x60, param count, result count
+	if err != nil {
+		return err
+	}
+	f.Types = make([]FuncType, 0, n)
+	for i := 0; i < n; i++ {
+		c.item = fmt.Sprintf("type[%d]", i)
+		at := c.off
+		form, err := c.byte()
+		if err != nil {
+			return err
+		}
+		if form != 0x60 {
+			return c.errf(at, nil, "expected func type 0x60, got 0x%02x", form)
+		}
+		var t FuncType
+		if t.Params, err = c.valTypes(); err != nil {
+			return err
+		}
+		if t.Results, err = c.valTypes(); err != nil {
+			return err
+		}
+		f.Types = append(f.Types, t)
+	}
+	return nil
+}
+
+func (c *cursor) valTypes() ([]ValType, error) {
+	n, err := c.count(1)
+	if err != nil {
+		return nil, err
+	}
+	vs := make([]ValType, 0, n)
+	for i := 0; i < n; i++ {
+		v, err := c.valType()
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
+}
+
+func (c *cursor) valType() (ValType, error) {
+	at := c.off
+	b, err := c.byte()
+	if err != nil {
+		return 0, err
+	}
+	if !validValType(b) {
+		return 0, c.errf(at, nil, "invalid value type 0x%02x", b)
+	}
+	return ValType(b), nil
+}
+
+func (c *cursor) limits(memory bool) (Limits, error) {
+	at := c.off
+	flags, err := c.byte()
+	if err != nil {
+		return Limits{}, err
+	}
+	if flags > 7 || (!memory && flags&2 != 0) {
+		return Limits{}, c.errf(at, nil, "invalid limits flags 0x%02x", flags)
+	}
+	l := Limits{HasMax: flags&1 != 0, Shared: flags&2 != 0, Is64: flags&4 != 0}
+	if l.Min, err = c.limit(l.Is64); err != nil {
+		return l, err
+	}
+	if l.HasMax {
+		if l.Max, err = c.limit(l.Is64); err != nil {
+			return l, err
+		}
+		if l.Max < l.Min {
+			return l, c.errf(at, nil, "maximum %d below minimum %d", l.Max, l.Min)
+		}
+	} else if l.Shared {
+		return l, c.errf(at, nil, "shared memory without a maximum")
+	}
+	return l, nil
+}
+
+func (c *cursor) limit(is64 bool) (uint64, error) {
+	if is64 {
+		return c.u64()
+	}
+	v, err := c.u32()
+	return uint64(v), err
+}
+
+func (c *cursor) tableType() (TableType, error) {
+	elem, err := c.valType()
+	if err != nil {
+		return TableType{}, err
+	}
+	lim, err := c.limits(false)
+	return TableType{Elem: elem, Limits: lim}, err
+}
+
+func (c *cursor) globalType() (GlobalType, error) {
+	v, err := c.valType()
+	if err != nil {
+		return GlobalType{}, err
+	}
+	at := c.off
+	m, err := c.byte()
+	if err != nil {
+		return GlobalType{}, err
+	}
+	if m > 1 {
+		return GlobalType{}, c.errf(at, nil, "invalid mutability 0x%02x", m)
+	}
+	return GlobalType{Type: v, Mutable: m == 1}, nil
+}
+
+func (c *cursor) tagType() (TagType, error) {
+	at := c.off
+	attr, err := c.byte()
+	if err != nil {
+		return TagType{}, err
+	}
+	if attr != 0 {
+		return TagType{}, c.errf(at, nil, "invalid tag attribute %d", attr)
+	}
+	ti, err := c.u32()
+	return TagType{Attr: attr, TypeIndex: ti}, err
+}
+
+func (f *File) checkType(c *cursor, at int, ti uint32) error {
+	if uint64(ti) >= uint64(len(f.Types)) {
+		return c.errf(at, nil, "type index %d out of range (%d types)", ti, len(f.Types))
+	}
+	return nil
+}
+
+func (f *File) readImports(c *cursor) error {
+	n, err := c.count(4) // two names, kind, descriptor
+	if err != nil {
+		return err
+	}
+	f.Imports = make([]Import, 0, n)
+	for i := 0; i < n; i++ {
+		c.item = fmt.Sprintf("import[%d]", i)
+		im := Import{Offset: int64(c.off)}
+		if im.Module, err = c.name(); err != nil {
+			return err
+		}
+		if im.Name, err = c.name(); err != nil {
+			return err
+		}
+		c.item = fmt.Sprintf("import[%d] %q.%q", i, im.Module, im.Name)
+		at := c.off
+		k, err := c.byte()
+		if err != nil {
+			return err
+		}
+		im.Kind = ExternKind(k)
+		switch im.Kind {
+		case KindFunc:
+			at := c.off
+			if im.TypeIndex, err = c.u32(); err == nil {
+				err = f.checkType(c, at, im.TypeIndex)
+			}
+		case KindTable:
+			im.Table, err = c.tableType()
+		case KindMemory:
+			im.Memory.Limits, err = c.limits(true)
+		case KindGlobal:
+			im.Global, err = c.globalType()
+		case KindTag:
+			at := c.off
+			if im.Tag, err = c.tagType(); err == nil {
+				err = f.checkType(c, at, im.Tag.TypeIndex)
+			}
+		default:
+			return c.errf(at, nil, "invalid import kind 0x%02x", k)
+		}
+		if err != nil {
+			return err
+		}
+		f.importsByKind[im.Kind] = append(f.importsByKind[im.Kind], len(f.Imports))
+		f.Imports = append(f.Imports, im)
+	}
+	c.item = ""
+	f.numImportedFuncs = uint32(len(f.importsByKind[KindFunc]))
+	f.numImportedTables = uint32(len(f.importsByKind[KindTable]))
+	f.numImportedMemories = uint32(len(f.importsByKind[KindMemory]))
+	f.numImportedGlobals = uint32(len(f.importsByKind[KindGlobal]))
+	f.numImportedTags = uint32(len(f.importsByKind[KindTag]))
+	return nil
+}
+
+func (f *File) readFunctions(c *cursor) error {
+	n, err := c.count(1)
+	if err != nil {
+		return err
+	}
+	f.Funcs = make([]uint32, 0, n)
+	for i := 0; i < n; i++ {
+		c.item = fmt.Sprintf("func[%d]", i)
+		at := c.off
+		ti, err := c.u32()
+		if err != nil {
+			return err
+		}
+		if err := f.checkType(c, at, ti); err != nil {
+			return err
+		}
+		f.Funcs = append(f.Funcs, ti)
+	}
+	return nil
+}
+
+func (f *File) readTables(c *cursor) error {
+	n, err := c.count(3)
+	if err != nil {
+		return err
+	}
+	f.Tables = make([]TableType, 0, n)
+	for i := 0; i < n; i++ {
+		c.item = fmt.Sprintf("table[%d]", i)
+		at := c.off
+		if b, err := c.byte(); err == nil && b == 0x40 {
+			// Function-references form: 0x40 0x00 tabletype expr.
+			if _, err := c.byte(); err != nil {
+				return err
+			}
+			t, err := c.tableType()
+			if err != nil {
+				return err
+			}
+			if _, err := c.constExpr(); err != nil {
+				return err
+			}
+			f.Tables = append(f.Tables, t)
+			continue
+		}
+		c.off = at
+		t, err := c.tableType()
+		if err != nil {
+			return err
+		}
+		f.Tables = append(f.Tables, t)
+	}
+	return nil
+}
+
+func (f *File) readMemories(c *cursor) error {
+	n, err := c.count(2)
+	if err != nil {
+		return err
+	}
+	f.Memories = make([]MemoryType, 0, n)
+	for i := 0; i < n; i++ {
+		c.item = fmt.Sprintf("memory[%d]", i)
+		l, err := c.limits(true)
+		if err != nil {
+			return err
+		}
+		f.Memories = append(f.Memories, MemoryType{Limits: l})
+	}
+	return nil
+}
+
+func (f *File) readTags(c *cursor) error {
+	n, err := c.count(2)
+	if err != nil {
+		return err
+	}
+	f.Tags = make([]TagType, 0, n)
+	for i := 0; i < n; i++ {
+		c.item = fmt.Sprintf("tag[%d]", i)
+		at := c.off
+		t, err := c.tagType()
+		if err != nil {
+			return err
+		}
+		if err := f.checkType(c, at, t.TypeIndex); err != nil {
+			return err
+		}
+		f.Tags = append(f.Tags, t)
+	}
+	return nil
+}
+
+func (f *File) readGlobals(c *cursor) error {
+	n, err := c.count(4) // type, mut, const op, end
+	if err != nil {
+		return err
+	}
+	f.Globals = make([]Global, 0, n)
+	for i := 0; i < n; i++ {
+		c.item = fmt.Sprintf("global[%d]", uint64(f.numImportedGlobals)+uint64(i))
+		t, err := c.globalType()
+		if err != nil {
+			return err
+		}
+		e, err := c.constExpr()
+		if err != nil {
+			return err
+		}
+		f.Globals = append(f.Globals, Global{Type: t, Init: e})
+	}
+	return nil
+}
+
+func (f *File) readExports(c *cursor) error {
+	n, err := c.count(3)
+	if err != nil {
+		return err
+	}
+	f.Exports = make([]Export, 0, n)
+	for i := 0; i < n; i++ {
+		c.item = fmt.Sprintf("export[%d]", i)
+		var e Export
+		if e.Name, err = c.name(); err != nil {
+			return err
+		}
+		c.item = fmt.Sprintf("export[%d] %q", i, e.Name)
+		at := c.off
+		k, err := c.byte()
+		if err != nil {
+			return err
+		}
+		if k > byte(KindTag) {
+			return c.errf(at, nil, "invalid export kind 0x%02x", k)
+		}
+		e.Kind = ExternKind(k)
+		if e.Index, err = c.u32(); err != nil {
+			return err
+		}
+		f.Exports = append(f.Exports, e)
+	}
+	return nil
+}
+
+func (f *File) readElements(c *cursor) error {
+	n, err := c.count(3)
+	if err != nil {
+		return err
+	}
+	f.Elements = make([]ElementSegment, 0, n)
+	for i := 0; i < n; i++ {
+		c.item = fmt.Sprintf("elem[%d]", i)
+		seg := ElementSegment{FileOff: int64(c.off), Type: FuncRef}
+		at := c.off
+		flags, err := c.u32()
+		if err != nil {
+			return err
+		}
+		if flags > 7 {
+			return c.errf(at, nil, "invalid element segment flags %d", flags)
+		}
+		// Bit 0: passive or declarative; bit 1: explicit table index (active)
+		// or declarative (non-active); bit 2: element expressions.
+		switch {
+		case flags&1 == 0:
+			seg.Mode = ModeActive
+		case flags&2 != 0:
+			seg.Mode = ModeDeclarative
+		default:
+			seg.Mode = ModePassive
+		}
+		if seg.Mode == ModeActive {
+			if flags&2 != 0 {
+				if seg.Table, err = c.u32(); err != nil {
+					return err
+				}
+			}
+			if seg.Offset, err = c.constExpr(); err != nil {
+				return err
+			}
+		}
+		exprs := flags&4 != 0
+		if flags&3 != 0 { // elemkind or reftype present
+			if exprs {
+				if seg.Type, err = c.valType(); err != nil {
+					return err
+				}
+			} else {
+				at := c.off
+				kind, err := c.byte()
+				if err != nil {
+					return err
+				}
+				if kind != 0 {
+					return c.errf(at, nil, "invalid element kind 0x%02x", kind)
+				}
+			}
+		}
+		cnt, err := c.count(1)
+		if err != nil {
+			return err
+		}
+		seg.Funcs = make([]uint32, 0, cnt)
+		for j := 0; j < cnt; j++ {
+			if !exprs {
+				fi, err := c.u32()
+				if err != nil {
+					return err
+				}
+				seg.Funcs = append(seg.Funcs, fi)
+				continue
+			}
+			e, err := c.constExpr()
+			if err != nil {
+				return err
+			}
+			if fi, ok := e.RefFunc(); ok {
+				seg.Funcs = append(seg.Funcs, fi)
+			} else {
+				seg.Funcs = append(seg.Funcs, NullFunc)
+			}
+		}
+		f.Elements = append(f.Elements, seg)
+	}
+	return nil
+}
+
+func (f *File) readCode(c *cursor) error {
+	n, err := c.count(2) // size byte + at least an end
+	if err != nil {
+		return err
+	}
+	f.Code = make([]FuncBody, 0, n)
+	for i := 0; i < n; i++ {
+		c.item = fmt.Sprintf("code[%d]", i)
+		size, err := c.u32()
+		if err != nil {
+			return err
+		}
+		at := c.off
+		b, err := c.bytes(int(size))
+		if err != nil {
+			return err
+		}
+		f.Code = append(f.Code, FuncBody{FileOff: int64(at), body: b})
+	}
+	return nil
+}
+
+func (f *File) readData(c *cursor) error {
+	n, err := c.count(2)
+	if err != nil {
+		return err
+	}
+	f.Data = make([]DataSegment, 0, n)
+	for i := 0; i < n; i++ {
+		c.item = fmt.Sprintf("data[%d]", i)
+		at := c.off
+		flags, err := c.u32()
+		if err != nil {
+			return err
+		}
+		var seg DataSegment
+		switch flags {
+		case 0:
+			seg.Mode = ModeActive
+		case 1:
+			seg.Mode = ModePassive
+		case 2:
+			seg.Mode = ModeActive
+			if seg.Memory, err = c.u32(); err != nil {
+				return err
+			}
+		default:
+			return c.errf(at, nil, "invalid data segment flags %d", flags)
+		}
+		if seg.Mode == ModeActive {
+			if seg.Offset, err = c.constExpr(); err != nil {
+				return err
+			}
+		}
+		if seg.Size, err = c.u32(); err != nil {
+			return err
+		}
+		seg.FileOff = int64(c.off)
+		if seg.data, err = c.bytes(int(seg.Size)); err != nil {
+			return err
+		}
+		f.Data = append(f.Data, seg)
+	}
+	return nil
+}
+
+func (f *File) readCustom(c *cursor, name string, first bool) error {
+	f.Customs = append(f.Customs, CustomSection{Name: name, FileOff: int64(c.off), data: c.b[c.off:c.end:c.end]})
+	switch name {
+	case "name":
+		names, err := readNames(c)
+		if err != nil {
+			return err
+		}
+		f.Names = names
+	case "dylink.0", "dylink":
+		if f.Dylink != nil {
+			return c.errf(c.off, ErrSectionOrder, "second dylink section")
+		}
+		d, err := readDylink(c, name)
+		if err != nil {
+			return err
+		}
+		d.sectionIndex = len(f.Sections)
+		f.Dylink = d
+	}
+	return nil
+}
+
+func readNames(c *cursor) (*Names, error) {
+	n := &Names{}
+	var lastID = -1
+	for c.left() > 0 {
+		at := c.off
+		id, _ := c.byte()
+		size, err := c.u32()
+		if err != nil {
+			return nil, err
+		}
+		sub, err := c.sub(int(size))
+		if err != nil {
+			return nil, err
+		}
+		if int(id) <= lastID {
+			return nil, c.errf(at, ErrSectionOrder, "name subsection %d out of order", id)
+		}
+		lastID = int(id)
+		switch id {
+		case 0:
+			sub.item = "module name"
+			if n.Module, err = sub.name(); err != nil {
+				return nil, err
+			}
+		case 1:
+			sub.item = "function names"
+			n.Functions, err = sub.nameMap()
+		case 7:
+			sub.item = "global names"
+			n.Globals, err = sub.nameMap()
+		case 9:
+			sub.item = "data segment names"
+			n.Data, err = sub.nameMap()
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+func (c *cursor) nameMap() (map[uint32]string, error) {
+	n, err := c.count(2)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[uint32]string, n)
+	for i := 0; i < n; i++ {
+		idx, err := c.u32()
+		if err != nil {
+			return nil, err
+		}
+		s, err := c.name()
+		if err != nil {
+			return nil, err
+		}
+		m[idx] = s
+	}
+	return m, nil
+}
