@@ -54,7 +54,9 @@ type MissingError struct {
 func (e *MissingError) Error() string {
 	s := "error while loading shared libraries: " + e.Name + ": cannot open shared object file"
 	var nf *search.NotFoundError
-	if !errors.As(e.Err, &nf) {
+	if errors.As(e.Err, &nf) {
+		s += ": No such file or directory"
+	} else {
 		s += ": " + e.Err.Error()
 	}
 	if e.NeededBy != "" {
@@ -188,4 +190,18 @@ func initOrder(roots []*object, include func(*object) bool) []*object {
 		visit(o)
 	}
 	return out
+}
+
+// forget removes o from the name and path maps, so the same name loads afresh.
+func (r *depResolver) forget(o *object) {
+	for k, v := range r.byName {
+		if v == o {
+			delete(r.byName, k)
+		}
+	}
+	for k, v := range r.byPath {
+		if v == o {
+			delete(r.byPath, k)
+		}
+	}
 }

@@ -105,14 +105,22 @@ func (l *Linker) instantiateWASI(ctx context.Context) (api.Module, error) {
 	}
 	b := l.rt.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
 	for name, def := range orig.ExportedFunctions() {
+		name := name
 		impl, ok := def.GoFunction().(api.GoModuleFunction)
 		if !ok {
 			return nil, fmt.Errorf("wasi function %s is not a Go module function", name)
 		}
 		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
 			target := caller
-			if p := l.processOf(caller); p != nil && p.wasiOwner != nil {
+			p := l.processOf(caller)
+			if p != nil && p.wasiOwner != nil {
 				target = p.wasiOwner
+			}
+			if p != nil && name == "proc_exit" {
+				// The main's exit ran its own atexit handlers and flushed
+				// stdio; libraries' handlers run now, then stdio is flushed
+				// again for what they printed.
+				p.runAllExitFuncs(ctx)
 			}
 			impl.Call(ctx, target, stack)
 		}), def.ParamTypes(), def.ResultTypes()).WithParameterNames(def.ParamNames()...).Export(name)

@@ -1,4 +1,564 @@
 package link
 
-// libdlFuncs are the libdl host functions (dlopen, dlsym, ...).
-func (l *Linker) libdlFuncs() []hostFunc { return nil }
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental/table"
+	"github.com/wasmdl/wasmdl/internal/search"
+	"github.com/wasmdl/wasmdl/wasmfile"
+)
+
+// dlopen mode bits. glibc, musl and wasi-libc agree on all but RTLD_LOCAL,
+// which is 0 in glibc and musl and 8 in wasi-libc; both are accepted.
+const (
+	RTLDLazy      = 0x1
+	RTLDNow       = 0x2
+	RTLDNoLoad    = 0x4
+	RTLDLocalWASI = 0x8
+	RTLDGlobal    = 0x100
+	RTLDNoDelete  = 0x1000
+
+	rtldKnown = RTLDLazy | RTLDNow | RTLDNoLoad | RTLDLocalWASI | RTLDGlobal | RTLDNoDelete
+)
+
+// Special handles of dlsym.
+const (
+	handleDefault = 0          // RTLD_DEFAULT
+	handleNext    = 0xffffffff // RTLD_NEXT ((void *)-1)
+)
+
+// maxGuestString bounds names read from guest memory.
+const maxGuestString = 4096
+
+// overrides are env functions wasmdl provides itself even where a module
+// defines them: libdl for everyone, and for libraries the registration of
+// exit handlers, so that a library's handlers run when it is unloaded (as
+// glibc's __cxa_finalize does) rather than after it is gone.
+func overridden(name string, importerIsMain bool) bool {
+	switch name {
+	case "dlopen", "dlsym", "dlclose", "dlerror", "dladdr":
+		return true
+	case "atexit", "__cxa_atexit":
+		return !importerIsMain
+	}
+	return false
+}
+
+// libdlFuncs are the host functions behind a guest's libdl.
+func (l *Linker) libdlFuncs() []hostFunc {
+	i32 := api.ValueTypeI32
+	guard := func(name string, fn func(ctx context.Context, p *Process, caller *object, stack []uint64)) func(context.Context, *Process, api.Module, []uint64) {
+		return func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
+			if p == nil {
+				panic(fmt.Errorf("%s called from a module wasmdl did not load", name))
+			}
+			fn(ctx, p, p.objectOf(caller), stack)
+		}
+	}
+	return []hostFunc{
+		{"dlopen", []api.ValueType{i32, i32}, []api.ValueType{i32}, guard("dlopen", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+			stack[0] = uint64(p.dlopenGuest(ctx, caller, uint32(stack[0]), uint32(stack[1])))
+		})},
+		{"dlsym", []api.ValueType{i32, i32}, []api.ValueType{i32}, guard("dlsym", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+			stack[0] = uint64(p.dlsymGuest(ctx, caller, uint32(stack[0]), uint32(stack[1])))
+		})},
+		{"dlclose", []api.ValueType{i32}, []api.ValueType{i32}, guard("dlclose", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+			if err := p.close(ctx, uint32(stack[0])); err != nil {
+				p.dlError = "dlclose: " + err.Error()
+				stack[0] = uint64(uint32(0xffffffff))
+				return
+			}
+			stack[0] = 0
+		})},
+		{"dlerror", nil, []api.ValueType{i32}, guard("dlerror", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+			stack[0] = uint64(p.dlerrorGuest(ctx))
+		})},
+		{"dladdr", []api.ValueType{i32, i32}, []api.ValueType{i32}, guard("dladdr", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+			stack[0] = uint64(p.dladdrGuest(ctx, uint32(stack[0]), uint32(stack[1])))
+		})},
+		{"atexit", []api.ValueType{i32}, []api.ValueType{i32}, guard("atexit", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+			stack[0] = uint64(p.registerExit(caller, exitFunc{slot: uint32(stack[0])}))
+		})},
+		{"__cxa_atexit", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, guard("__cxa_atexit", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+			stack[0] = uint64(p.registerExit(caller, exitFunc{slot: uint32(stack[0]), arg: uint32(stack[1]), hasArg: true}))
+		})},
+	}
+}
+
+// objectOf finds the loaded object whose instance is m.
+func (p *Process) objectOf(m api.Module) *object {
+	for _, o := range p.objects {
+		if o.instance == m {
+			return o
+		}
+	}
+	return nil
+}
+
+func (p *Process) registerExit(o *object, h exitFunc) uint32 {
+	if o == nil {
+		return 0xffffffff
+	}
+	o.exitFuncs = append(o.exitFuncs, h)
+	return 0
+}
+
+// runAllExitFuncs runs the exit handlers of every loaded library, the last
+// loaded first, then flushes the main's stdio: what a native exit does after
+// the main's own atexit handlers.
+func (p *Process) runAllExitFuncs(ctx context.Context) {
+	if p.exiting {
+		return
+	}
+	p.exiting = true
+	for i := len(p.objects) - 1; i >= 0; i-- {
+		if o := p.objects[i]; !o.isMain && o.state >= stateConstructed {
+			_ = p.runExitFuncs(ctx, o)
+		}
+	}
+	if p.main.instance != nil {
+		if fn := p.main.instance.ExportedFunction("fflush"); fn != nil && len(fn.Definition().ParamTypes()) == 1 {
+			_, _ = fn.Call(ctx, 0)
+		}
+	}
+}
+
+// handle is what dlopen returns for o: non-zero, never RTLD_NEXT.
+func handle(o *object) uint32 { return uint32(o.id+1) << 4 }
+
+func (p *Process) objectOfHandle(h uint32) *object {
+	if h&0xf != 0 || h == 0 {
+		return nil
+	}
+	o := p.byID[int(h>>4)-1]
+	if o == nil || o.state == stateClosed {
+		return nil
+	}
+	return o
+}
+
+// readCString reads a NUL-terminated string from guest memory, bounds-checked.
+func (p *Process) readCString(ptr uint32) (string, error) {
+	if p.memory == nil {
+		return "", errors.New("no memory")
+	}
+	size := p.memory.Size()
+	if ptr >= size {
+		return "", fmt.Errorf("invalid pointer 0x%x (memory is %d bytes)", ptr, size)
+	}
+	n := min(size-ptr, maxGuestString)
+	b, ok := p.memory.Read(ptr, n)
+	if !ok {
+		return "", fmt.Errorf("invalid pointer 0x%x", ptr)
+	}
+	i := strings.IndexByte(string(b), 0)
+	if i < 0 {
+		return "", fmt.Errorf("string at 0x%x is not NUL-terminated within %d bytes", ptr, n)
+	}
+	return string(b[:i]), nil
+}
+
+func (p *Process) dlopenGuest(ctx context.Context, caller *object, pathPtr, flags uint32) uint32 {
+	if pathPtr == 0 {
+		if err := checkMode(flags); err != nil {
+			p.dlError = err.Error()
+			return 0
+		}
+		return handle(p.main)
+	}
+	name, err := p.readCString(pathPtr)
+	if err != nil {
+		p.dlError = "dlopen: " + err.Error()
+		return 0
+	}
+	o, err := p.open(ctx, name, flags, caller)
+	if err != nil {
+		p.dlError = err.Error()
+		return 0
+	}
+	return handle(o)
+}
+
+func checkMode(flags uint32) error {
+	if flags&^rtldKnown != 0 || flags&(RTLDLazy|RTLDNow) == 0 || (flags&RTLDGlobal != 0 && flags&RTLDLocalWASI != 0) {
+		return errors.New("invalid mode for dlopen(): Invalid argument")
+	}
+	return nil
+}
+
+// open is dlopen: it returns the object named name, loading it and its
+// dependencies as a new batch if needed. On any failure everything the
+// batch added is rolled back and the process is as before.
+func (p *Process) open(ctx context.Context, name string, flags uint32, requester *object) (*object, error) {
+	if err := checkMode(flags); err != nil {
+		return nil, err
+	}
+	global := flags&RTLDGlobal != 0
+	reuse := func(o *object) *object {
+		o.refs++
+		if flags&RTLDNoDelete != 0 {
+			o.nodelete = true
+		}
+		if global && !o.global {
+			for _, d := range localScope(o) {
+				d.global = true
+			}
+		}
+		return o
+	}
+	if o := p.deps.find(name); o != nil && o.state != stateClosed && !containsSlash(name) {
+		return reuse(o), nil
+	}
+	req := search.Request{Name: name}
+	if requester != nil {
+		req.Origin = requester.dir()
+		if d := requester.info.file.Dylink; d != nil {
+			req.RuntimePath = d.RuntimePath
+		}
+	}
+	if flags&RTLDNoLoad != 0 {
+		if res, err := p.deps.searcher.Find(req); err == nil {
+			if o := p.deps.byPath[res.Path]; o != nil {
+				return reuse(o), nil
+			}
+		}
+		return nil, fmt.Errorf("%s: library is not already loaded (RTLD_NOLOAD)", name)
+	}
+	o, isNew, err := p.deps.loadObject(req, nil)
+	if err != nil {
+		var nf *search.NotFoundError
+		if errors.As(err, &nf) {
+			return nil, fmt.Errorf("%s: cannot open shared object file: No such file or directory", name)
+		}
+		return nil, err
+	}
+	if !isNew {
+		return reuse(o), nil
+	}
+	b := &batch{roots: []*object{o}, objects: []*object{o}}
+	p.adopt(o, b)
+	added, errs := p.deps.loadDeps([]*object{o})
+	for _, d := range added {
+		p.adopt(d, b)
+		b.objects = append(b.objects, d)
+	}
+	for _, d := range b.objects {
+		p.l.debugf("libs", "dlopen: %s => %s (via %s, needed by %s)", d.name, p.deps.searcher.Display(d.path), d.via, nameOrDash(d.neededByName()))
+	}
+	if len(errs) == 0 {
+		lazy := flags&RTLDNow == 0
+		if err := p.linkBatch(ctx, b, lazy); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		_ = p.unload(ctx, b.objects, false)
+		if len(errs) == 1 {
+			return nil, errs[0]
+		}
+		return nil, LinkErrors(errs)
+	}
+	if global {
+		for _, d := range localScope(o) {
+			d.global = true
+		}
+	}
+	if flags&RTLDNoDelete != 0 {
+		o.nodelete = true
+	}
+	o.refs = 1
+	return o, nil
+}
+
+// close is dlclose: drop one reference and unload whatever nothing keeps
+// alive any more.
+func (p *Process) close(ctx context.Context, h uint32) error {
+	if h == handle(p.main) {
+		return nil
+	}
+	o := p.objectOfHandle(h)
+	if o == nil {
+		return fmt.Errorf("invalid handle 0x%x", h)
+	}
+	if o.refs <= 0 {
+		return fmt.Errorf("%s: shared object not open", o.name)
+	}
+	o.refs--
+	if o.refs > 0 {
+		return nil
+	}
+	return p.unload(ctx, p.collect(), true)
+}
+
+// Sym is a symbol found by dlsym.
+type Sym struct {
+	Name    string
+	Func    bool
+	Value   uint32 // data address, or the function's table slot
+	Type    wasmfile.FuncType
+	Definer string
+}
+
+// lookupSym searches scope in order for name; functions get their one
+// table slot (placed now if nobody took their address before).
+func (p *Process) lookupSym(ctx context.Context, scope []*object, name string) (*Sym, error) {
+	for _, o := range scope {
+		s, ok := o.info.symbols[name]
+		if !ok || o.state == stateClosed {
+			continue
+		}
+		if !s.Func {
+			v, _ := p.dataAddress(symbolIndex{data: map[string]*object{name: o}}, name)
+			return &Sym{Name: name, Value: v, Definer: o.name}, nil
+		}
+		slot, err := p.ensureSlot(ctx, o, name)
+		if err != nil {
+			return nil, err
+		}
+		return &Sym{Name: name, Func: true, Value: slot, Type: o.info.funcType[name], Definer: o.name}, nil
+	}
+	return nil, fmt.Errorf("undefined symbol: %s", name)
+}
+
+// ensureSlot gives function name of def its canonical slot, filling it now.
+func (p *Process) ensureSlot(ctx context.Context, def *object, name string) (uint32, error) {
+	tmp := &batch{}
+	slot := p.canonicalSlot(tmp, def, name)
+	if len(tmp.fills) > 0 {
+		if err := p.syncSpaces(ctx); err != nil {
+			return 0, err
+		}
+		if _, err := p.instantiateGenerated(ctx, "table filler", p.buildFiller(tmp.fills), nil, def.batch); err != nil {
+			return 0, err
+		}
+	}
+	return slot, nil
+}
+
+// dlsymScope is the search order of dlsym for a handle.
+func (p *Process) dlsymScope(caller *object, h uint32) ([]*object, string, error) {
+	switch {
+	case h == handleDefault || h == handle(p.main):
+		scope := p.globalScope()
+		if caller != nil && !caller.global {
+			scope = append(scope, localScope(caller)...)
+		}
+		return scope, "RTLD_DEFAULT", nil
+	case h == handleNext:
+		scope := p.globalScope()
+		if caller != nil && !caller.global {
+			scope = append(scope, localScope(caller)...)
+		}
+		for i, o := range scope {
+			if o == caller {
+				return scope[i+1:], "RTLD_NEXT", nil
+			}
+		}
+		return nil, "RTLD_NEXT", errors.New("RTLD_NEXT used in code not dynamically loaded")
+	}
+	o := p.objectOfHandle(h)
+	if o == nil {
+		return nil, "", fmt.Errorf("invalid handle 0x%x", h)
+	}
+	return localScope(o), o.name, nil
+}
+
+func (p *Process) dlsymGuest(ctx context.Context, caller *object, h, namePtr uint32) uint32 {
+	name, err := p.readCString(namePtr)
+	if err != nil {
+		p.dlError = "dlsym: " + err.Error()
+		return 0
+	}
+	scope, what, err := p.dlsymScope(caller, h)
+	if err != nil {
+		p.dlError = "dlsym: " + err.Error()
+		return 0
+	}
+	s, err := p.lookupSym(ctx, scope, name)
+	if err != nil {
+		p.dlError = what + ": " + err.Error()
+		return 0
+	}
+	return s.Value
+}
+
+// dlerrorGuest returns the pending message in a loader-owned buffer and
+// clears it; NULL when there is none.
+func (p *Process) dlerrorGuest(ctx context.Context) uint32 {
+	if p.dlError == "" {
+		return 0
+	}
+	const bufSize = 1024
+	if p.dlErrorBuf == 0 {
+		b, err := p.mem.alloc(bufSize, 16)
+		if err != nil || p.syncSpaces(ctx) != nil {
+			return 0
+		}
+		p.dlErrorBuf = b
+	}
+	msg := p.dlError
+	if len(msg) > bufSize-1 {
+		msg = msg[:bufSize-1]
+	}
+	p.memory.Write(p.dlErrorBuf, append([]byte(msg), 0))
+	p.dlError = ""
+	return p.dlErrorBuf
+}
+
+// dladdrGuest fills a Dl_info {fname, fbase, sname, saddr} for an address
+// (a data address or a function pointer) and returns non-zero if found.
+func (p *Process) dladdrGuest(ctx context.Context, addr, info uint32) uint32 {
+	if p.memory == nil {
+		return 0
+	}
+	if _, ok := p.memory.Read(info, 16); !ok {
+		return 0
+	}
+	var owner *object
+	var sname string
+	var saddr uint32
+	// A function pointer: the slot's owner.
+	for k, slot := range p.slots {
+		if slot == addr && k.o.state != stateClosed {
+			owner, saddr = k.o, addr
+			for n, s := range k.o.info.symbols {
+				if s.Func && s.Index == k.fn {
+					sname = n
+				}
+			}
+		}
+	}
+	if owner == nil {
+		for _, o := range p.objects {
+			if o.info.pic && addr >= o.memoryBase && addr < o.memoryBase+o.memorySize {
+				owner = o
+				for n, s := range o.info.symbols {
+					if !s.Func && !s.TLS && o.memoryBase+s.Value <= addr && o.memoryBase+s.Value >= saddr {
+						sname, saddr = n, o.memoryBase+s.Value
+					}
+				}
+			}
+		}
+	}
+	if owner == nil {
+		return 0
+	}
+	fname, err := p.guestString(ctx, owner.path)
+	if err != nil {
+		return 0
+	}
+	var snamePtr uint32
+	if sname != "" {
+		if snamePtr, err = p.guestString(ctx, sname); err != nil {
+			return 0
+		}
+	}
+	p.memory.WriteUint32Le(info, fname)
+	p.memory.WriteUint32Le(info+4, owner.memoryBase)
+	p.memory.WriteUint32Le(info+8, snamePtr)
+	p.memory.WriteUint32Le(info+12, saddr)
+	return 1
+}
+
+// guestString places s in loader-owned memory once and returns its address.
+func (p *Process) guestString(ctx context.Context, s string) (uint32, error) {
+	if p.strings == nil {
+		p.strings = map[string]uint32{}
+	}
+	if a, ok := p.strings[s]; ok {
+		return a, nil
+	}
+	a, err := p.mem.alloc(uint32(len(s)+1), 1)
+	if err != nil {
+		return 0, err
+	}
+	if err := p.syncSpaces(ctx); err != nil {
+		return 0, err
+	}
+	p.memory.Write(a, append([]byte(s), 0))
+	p.strings[s] = a
+	return a, nil
+}
+
+// Function returns a Go-callable function for a table slot holding a
+// function of type t.
+func (p *Process) Function(slot uint32, t wasmfile.FuncType) api.Function {
+	params := make([]api.ValueType, len(t.Params))
+	for i, v := range t.Params {
+		params[i] = api.ValueType(v)
+	}
+	results := make([]api.ValueType, len(t.Results))
+	for i, v := range t.Results {
+		results[i] = api.ValueType(v)
+	}
+	return table.LookupFunction(p.tableOps, 0, slot, params, results)
+}
+
+// Open is dlopen for Go hosts.
+func (p *Process) Open(ctx context.Context, name string, flags uint32) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return 0, errors.New("process is closed")
+	}
+	o, err := p.open(ctx, name, flags, nil)
+	if err != nil {
+		return 0, err
+	}
+	return o.id, nil
+}
+
+// Lookup is dlsym for Go hosts: id is a library from Open, or -1 for the
+// global scope (RTLD_DEFAULT).
+func (p *Process) Lookup(ctx context.Context, id int, name string) (*Sym, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, errors.New("process is closed")
+	}
+	h := uint32(handleDefault)
+	if id >= 0 {
+		o := p.byID[id]
+		if o == nil || o.state == stateClosed {
+			return nil, errors.New("library is closed")
+		}
+		h = handle(o)
+	}
+	scope, what, err := p.dlsymScope(nil, h)
+	if err != nil {
+		return nil, err
+	}
+	s, err := p.lookupSym(ctx, scope, name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return s, nil
+}
+
+// CloseLibrary is dlclose for Go hosts.
+func (p *Process) CloseLibrary(ctx context.Context, id int) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return errors.New("process is closed")
+	}
+	o := p.byID[id]
+	if o == nil || o.state == stateClosed {
+		return errors.New("library is already closed")
+	}
+	return p.close(ctx, handle(o))
+}
+
+// LibraryName returns the name a library was opened under.
+func (p *Process) LibraryName(id int) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if o := p.byID[id]; o != nil {
+		return o.name
+	}
+	return ""
+}

@@ -63,8 +63,14 @@ type Process struct {
 	tags       map[string]wasmfile.FuncType
 	wasiOwner  api.Module
 	generated  []api.Module // generated instances, for Close
+	tombstones []tombstone
 	closed     bool
-	lastError  string // dlerror state
+
+	// libdl state.
+	dlError    string            // pending dlerror message
+	dlErrorBuf uint32            // guest buffer dlerror returns
+	exiting    bool              // exit handlers are running
+	strings    map[string]uint32 // guest copies of names, for dladdr
 }
 
 type slotKey struct {
@@ -86,6 +92,8 @@ type batch struct {
 	fills     []slotFill
 	funcs     map[*object]map[string]*funcBinding
 	position  map[*object]int
+	generated []api.Module // GOT modules, filler: closed when live reaches 0
+	live      int          // objects of the batch still loaded
 }
 
 // Load reads the main module and its libraries, links them into a new
@@ -122,7 +130,7 @@ func (l *Linker) Load(ctx context.Context, mainPath string, args []string) (_ *P
 	main.name = path.Base(main.path)
 	main.isMain = true
 	s.MainDir = main.dir()
-	l.debugf("libs", "main %s", main.path)
+	l.debugf("libs", "main %s", s.Display(main.path))
 
 	// Preloads come right after the main in the global scope, so their
 	// definitions interpose on everything the main's libraries define.
@@ -142,34 +150,78 @@ func (l *Linker) Load(ctx context.Context, mainPath string, args []string) (_ *P
 	errs = append(errs, depErrs...)
 	b := &batch{roots: roots, objects: append(append([]*object{}, roots...), added...)}
 	for _, o := range b.objects {
-		p.adopt(o)
-		o.global = true
-		l.debugf("libs", "%s => %s (needed by %s)", o.name, o.path, nameOrDash(o.neededByName()))
+		p.adopt(o, b)
+		o.global, o.startup = true, true
+		l.debugf("libs", "%s => %s (via %s, needed by %s)", o.name, p.deps.searcher.Display(o.path), o.via, nameOrDash(o.neededByName()))
 	}
 	if len(errs) > 0 {
-		return nil, errs
-	}
-	if errs := p.checkObjects(b); len(errs) > 0 {
 		return nil, errs
 	}
 	if err := p.chooseShared(b); err != nil {
 		return nil, err
 	}
-	if err := p.layoutBatch(b); err != nil {
-		return nil, err
-	}
-	p.orderBatch(b)
-	b.scope = p.globalScope()
-	if errs := p.bindBatch(b); len(errs) > 0 {
-		return nil, errs
-	}
-	if err := p.instantiateBatch(ctx, b); err != nil {
-		return nil, err
-	}
-	if err := p.initBatch(ctx, b); err != nil {
+	if err := p.linkBatch(ctx, b, false); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// linkBatch runs the stages after loading on a batch of new objects: the
+// same for the initial load and for every dlopen. With lazy, an undefined
+// function is bound to a stub that fails when called (RTLD_LAZY) instead of
+// failing the load; data references are always resolved immediately.
+func (p *Process) linkBatch(ctx context.Context, b *batch, lazy bool) error {
+	if errs := p.checkObjects(b); len(errs) > 0 {
+		return errs
+	}
+	if err := p.layoutBatch(b); err != nil {
+		return err
+	}
+	p.orderBatch(b)
+	b.scope = p.batchScope(b)
+	if errs := p.bindBatch(b, lazy); len(errs) > 0 {
+		return errs
+	}
+	if err := p.instantiateBatch(ctx, b); err != nil {
+		return err
+	}
+	return p.initBatch(ctx, b)
+}
+
+// batchScope is the lookup scope of a batch: the global scope (main, then
+// libraries in load order, then RTLD_GLOBAL ones), followed by the local
+// scope of each root (itself and its dependencies, breadth-first), so that
+// an RTLD_LOCAL library sees its own definitions and its dependencies'.
+func (p *Process) batchScope(b *batch) []*object {
+	scope := p.globalScope()
+	seen := map[*object]bool{}
+	for _, o := range scope {
+		seen[o] = true
+	}
+	for _, r := range b.roots {
+		for _, o := range localScope(r) {
+			if !seen[o] {
+				seen[o] = true
+				scope = append(scope, o)
+			}
+		}
+	}
+	return scope
+}
+
+// localScope is o followed by its dependencies, breadth-first.
+func localScope(o *object) []*object {
+	out := []*object{o}
+	seen := map[*object]bool{o: true}
+	for i := 0; i < len(out); i++ {
+		for _, d := range out[i].needed {
+			if !seen[d] && d.state != stateClosed {
+				seen[d] = true
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }
 
 func nameOrDash(s string) string {
@@ -180,7 +232,9 @@ func nameOrDash(s string) string {
 }
 
 // adopt gives o its process-wide id and puts it in the load order.
-func (p *Process) adopt(o *object) {
+func (p *Process) adopt(o *object, b *batch) {
+	o.batch = b
+	b.live++
 	o.id = p.nextID
 	p.nextID++
 	p.byID[o.id] = o
@@ -345,7 +399,7 @@ func (p *Process) layoutBatch(b *batch) error {
 			return fmt.Errorf("%s: cannot place its %d bytes of data: %w", o.name, o.memorySize, err)
 		}
 		o.tableSize = mi.memInfo.TableSize
-		if o.tableBase, err = p.table.alloc(o.tableSize, 1<<mi.memInfo.TableAlign); err != nil {
+		if o.tableBase, err = p.allocSlots(o.tableSize, 1<<mi.memInfo.TableAlign); err != nil {
 			return fmt.Errorf("%s: cannot place its %d table slots: %w", o.name, o.tableSize, err)
 		}
 		if mi.hasTLS {
@@ -424,7 +478,7 @@ func buildIndex(scope []*object) symbolIndex {
 // earlier library on a later one. It fills the batch's GOT values and each
 // object's function bindings, and returns every undefined symbol and
 // signature mismatch it finds.
-func (p *Process) bindBatch(b *batch) LinkErrors {
+func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 	var errs LinkErrors
 	idx := buildIndex(b.scope)
 	b.gotMem, b.gotFunc = map[string]uint32{}, map[string]uint32{}
@@ -439,13 +493,21 @@ func (p *Process) bindBatch(b *batch) LinkErrors {
 			case wasmfile.RoleFunc:
 				want := f.Types[ci.TypeIndex]
 				fb := &funcBinding{name: name, typ: want}
-				if def := idx.funcs[name]; def != nil {
+				if ht, ok := p.l.isHostFunc(name); ok && overridden(name, o.isMain) {
+					if !ht.Equal(want) {
+						errs = append(errs, &SignatureError{Symbol: name, Importer: o.name, Definer: "wasmdl", Want: want.String(), Have: ht.String()})
+						continue
+					}
+					fb.kind = bindHost
+					p.l.debugf("bindings", "%s: env.%s -> wasmdl", o.name, name)
+				} else if def := idx.funcs[name]; def != nil {
 					have := def.info.funcType[name]
 					if !have.Equal(want) {
 						errs = append(errs, &SignatureError{Symbol: name, Importer: o.name, Definer: def.name, Want: want.String(), Have: have.String()})
 						continue
 					}
 					fb.def = def
+					o.addRelDep(def)
 					if p.instantiatedBefore(b, def, o) {
 						fb.kind = bindDirect
 					} else {
@@ -464,6 +526,10 @@ func (p *Process) bindBatch(b *batch) LinkErrors {
 					fb.kind = bindMissingWeak
 					fb.id = missingID(fmt.Sprintf("call to undefined weak function %s (imported by %s)", name, o.name))
 					p.l.debugf("bindings", "%s: env.%s -> undefined weak (traps if called)", o.name, name)
+				} else if lazy {
+					fb.kind = bindMissingWeak
+					fb.id = missingID(fmt.Sprintf("symbol lookup error: %s: undefined symbol: %s", o.name, name))
+					p.l.debugf("bindings", "%s: env.%s -> undefined, RTLD_LAZY (traps if called)", o.name, name)
 				} else {
 					errs = append(errs, &UndefinedError{Symbol: name, NeededBy: o.name})
 					continue
@@ -479,10 +545,14 @@ func (p *Process) bindBatch(b *batch) LinkErrors {
 					v = 0
 				}
 				b.gotMem[name] = v
+				if def := idx.data[name]; def != nil {
+					o.addRelDep(def)
+				}
 				p.l.debugf("bindings", "%s: GOT.mem.%s = 0x%x (%s)", o.name, name, v, nameOrDash(nameOf(idx.data[name])))
 			case wasmfile.RoleGOTFunc:
 				var v uint32
 				if def := idx.funcs[name]; def != nil {
+					o.addRelDep(def)
 					v = p.canonicalSlot(b, def, name)
 				} else if _, ok := p.l.isHostFunc(name); ok {
 					v = p.hostSlot(b, name)
@@ -536,7 +606,8 @@ func (p *Process) canonicalSlot(b *batch, def *object, name string) uint32 {
 			slot += def.tableBase
 		}
 	} else {
-		slot, _ = p.table.alloc(1, 1)
+		slot, _ = p.allocSlots(1, 1)
+		def.extraSlots = append(def.extraSlots, slot)
 		b.fills = append(b.fills, slotFill{slot: slot, def: def, name: name, typ: def.info.funcType[name]})
 	}
 	p.slots[key] = slot
@@ -547,7 +618,7 @@ func (p *Process) hostSlot(b *batch, name string) uint32 {
 	if s, ok := p.hostSlots[name]; ok {
 		return s
 	}
-	slot, _ := p.table.alloc(1, 1)
+	slot, _ := p.allocSlots(1, 1)
 	t, _ := p.l.isHostFunc(name)
 	b.fills = append(b.fills, slotFill{slot: slot, def: nil, name: name, typ: t})
 	p.hostSlots[name] = slot
@@ -649,7 +720,14 @@ func (p *Process) instantiateGenerated(ctx context.Context, what string, data []
 	if err != nil {
 		return nil, fmt.Errorf("instantiate generated %s: %w", what, err)
 	}
-	p.generated = append(p.generated, m)
+	switch {
+	case o != nil:
+		// a glue module: closed with its object
+	case b != nil && p.env != nil:
+		b.generated = append(b.generated, m)
+	default:
+		p.generated = append(p.generated, m)
+	}
 	p.l.owners.Store(m, p)
 	return m, nil
 }
@@ -892,12 +970,10 @@ func (p *Process) Close(ctx context.Context) error {
 	}
 	p.closed = true
 	for i := len(p.objects) - 1; i >= 0; i-- {
-		o := p.objects[i]
-		if o.instance != nil {
-			p.l.owners.Delete(o.instance)
-			o.instance.Close(ctx)
-		}
-		o.state = stateClosed
+		p.closeObject(ctx, p.objects[i])
+	}
+	for _, t := range p.tombstones {
+		t.mod.Close(ctx)
 	}
 	for i := len(p.generated) - 1; i >= 0; i-- {
 		p.l.owners.Delete(p.generated[i])

@@ -37,10 +37,37 @@ type object struct {
 	state    objectState
 
 	// libdl state.
-	refs     int  // dlopen reference count
-	global   bool // symbols visible in the global scope
-	nodelete bool
-	batch    *batch
+	refs       int       // dlopen reference count
+	global     bool      // symbols visible in the global scope
+	startup    bool      // loaded with the main: never unloaded
+	nodelete   bool      // RTLD_NODELETE
+	batch      *batch    // the load it came with
+	reldeps    []*object // definers it bound to outside its NEEDED closure
+	extraSlots []uint32  // table slots the loader gave its functions
+	exitFuncs  []exitFunc
+}
+
+// exitFunc is a handler a library registered with atexit or __cxa_atexit:
+// it runs when the library is unloaded, or at exit.
+type exitFunc struct {
+	slot   uint32 // function pointer (table slot)
+	arg    uint32
+	hasArg bool // __cxa_atexit handlers take arg
+}
+
+// addRelDep records that o uses a definition of def, so that def stays
+// loaded as long as o is (glibc's relocation dependencies): an object
+// reached only through the global scope is not in o's NEEDED list.
+func (o *object) addRelDep(def *object) {
+	if def == o || def.isMain || def.startup {
+		return
+	}
+	for _, d := range o.reldeps {
+		if d == def {
+			return
+		}
+	}
+	o.reldeps = append(o.reldeps, def)
 }
 
 type objectState int

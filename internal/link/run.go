@@ -23,8 +23,13 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 	if main == nil {
 		return 0, errors.New("process is closed")
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if fn := main.ExportedFunction("_start"); fn != nil {
 		_, err := fn.Call(ctx)
+		if err == nil {
+			p.runAllExitFuncs(ctx)
+		}
 		return exitStatus(err)
 	}
 	var code uint64
@@ -53,11 +58,7 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 		}
 		return exitStatus(err)
 	}
-	if fn := main.ExportedFunction("fflush"); fn != nil && len(fn.Definition().ParamTypes()) == 1 {
-		if _, err := fn.Call(ctx, 0); err != nil {
-			return exitStatus(err)
-		}
-	}
+	p.runAllExitFuncs(ctx)
 	return status, nil
 }
 

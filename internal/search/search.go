@@ -60,7 +60,16 @@ type NotFoundError struct {
 }
 
 func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("%s: cannot open shared object file: not found (tried %s)", e.Name, strings.Join(e.Tried, ", "))
+	return fmt.Sprintf("%s: not found (searched %s)", e.Name, strings.Join(e.Tried, ", "))
+}
+
+// Display turns an fs path back into what a user knows: the host path when
+// FS is a host folder, else the fs path itself.
+func (s *Searcher) Display(p string) string {
+	if s.Root == "" {
+		return p
+	}
+	return path.Join(s.Root, p)
 }
 
 // ErrEscapes is wrapped by errors for paths that would leave the root.
@@ -157,7 +166,7 @@ func (s *Searcher) try(name string, cands []candidate) (*Result, error) {
 			continue
 		}
 		seen[c.path] = true
-		tried = append(tried, c.path)
+		tried = append(tried, s.Display(c.path))
 		b, err := fs.ReadFile(s.FS, c.path)
 		if err == nil {
 			return &Result{Path: c.path, Data: b, Via: c.via}, nil

@@ -1,0 +1,274 @@
+package link
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental/table"
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
+	"github.com/wasmdl/wasmdl/wasmfile"
+)
+
+// This file is dlclose's half of the load order: what unloading undoes, in
+// reverse. No peer frees anything on dlclose; wasmdl does:
+//
+//	collect       which dlopen'ed objects nothing keeps alive any more
+//	runExitFuncs  their atexit/__cxa_atexit handlers and __wasm_call_dtors,
+//	              dependants before dependencies
+//	tombstone     their table slots get stubs that trap naming the library
+//	closeObject   their wazero modules are closed
+//	release       their memory (zeroed) and table ranges go back for reuse
+
+// tombstone is a generated module whose functions fill the table slots of
+// an unloaded library, so that a stale function pointer traps with a
+// message instead of calling into a closed module.
+type tombstone struct {
+	start, end uint32 // slot span covered
+	mod        api.Module
+}
+
+// allocSlots takes table slots, first retiring tombstones that cover them:
+// a reused slot no longer points to the unloaded library.
+func (p *Process) allocSlots(n, align uint32) (uint32, error) {
+	start, err := p.table.alloc(n, align)
+	if err != nil || n == 0 {
+		return start, err
+	}
+	end := start + n
+	kept := p.tombstones[:0]
+	for _, t := range p.tombstones {
+		if t.start < end && start < t.end && p.tableOps != nil {
+			// Null the whole span before closing: wazero does not clear
+			// table entries that point into a closed module.
+			if _, err := p.tableOps.ExportedFunction("clear").Call(context.Background(), uint64(t.start), uint64(t.end-t.start)); err == nil {
+				t.mod.Close(context.Background())
+				continue
+			}
+		}
+		kept = append(kept, t)
+	}
+	p.tombstones = kept
+	return start, nil
+}
+
+// collect returns the dlopen'ed objects that nothing keeps alive: not
+// loaded at startup, not NODELETE, not opened (refs 0), and not needed, or
+// bound to, by a live object. They are returned dependants first.
+func (p *Process) collect() []*object {
+	alive := map[*object]bool{}
+	var mark func(o *object)
+	mark = func(o *object) {
+		if alive[o] || o.state == stateClosed {
+			return
+		}
+		alive[o] = true
+		for _, d := range o.needed {
+			mark(d)
+		}
+		for _, d := range o.reldeps {
+			mark(d)
+		}
+	}
+	for _, o := range p.objects {
+		if o.isMain || o.startup || o.nodelete || o.refs > 0 {
+			mark(o)
+		}
+	}
+	var dead []*object
+	for _, o := range p.objects {
+		if !alive[o] && o.state != stateClosed {
+			dead = append(dead, o)
+		}
+	}
+	// Destructors of a dependant run before those of what it needs: reverse
+	// of the constructor order.
+	order := initOrder(dead, func(o *object) bool { return !alive[o] && o.state != stateClosed })
+	for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
+		order[i], order[j] = order[j], order[i]
+	}
+	return order
+}
+
+// unload removes objects from the process. With runDtors, their exit
+// handlers and destructors run first (dlclose); without, they are simply
+// discarded (a failed dlopen rolling back).
+func (p *Process) unload(ctx context.Context, objs []*object, runDtors bool) error {
+	var firstErr error
+	if runDtors {
+		for _, o := range objs {
+			if o.state < stateConstructed {
+				continue
+			}
+			if err := p.runExitFuncs(ctx, o); err != nil && firstErr == nil {
+				firstErr = err
+			}
+			if err := p.call(ctx, o, wasmfile.NameCallDtors); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	for _, o := range objs {
+		if o.state >= stateInstantiated {
+			if err := p.tombstone(ctx, o); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	for _, o := range objs {
+		p.closeObject(ctx, o)
+		p.release(o)
+	}
+	// Forget them: names can be loaded afresh, symbols fall back to the
+	// next definition in the scope.
+	kept := p.objects[:0]
+	for _, o := range p.objects {
+		if o.state != stateClosed {
+			kept = append(kept, o)
+		}
+	}
+	p.objects = kept
+	for _, o := range objs {
+		delete(p.byID, o.id)
+		p.deps.forget(o)
+		for k := range p.slots {
+			if k.o == o {
+				delete(p.slots, k)
+			}
+		}
+	}
+	return firstErr
+}
+
+// runExitFuncs runs the handlers o registered, last registered first.
+func (p *Process) runExitFuncs(ctx context.Context, o *object) error {
+	for len(o.exitFuncs) > 0 {
+		h := o.exitFuncs[len(o.exitFuncs)-1]
+		o.exitFuncs = o.exitFuncs[:len(o.exitFuncs)-1]
+		var fn api.Function
+		if h.hasArg {
+			fn = table.LookupFunction(p.tableOps, 0, h.slot, []api.ValueType{api.ValueTypeI32}, nil)
+			if _, err := fn.Call(ctx, uint64(h.arg)); err != nil {
+				return &CallError{Module: o.name, Func: fmt.Sprintf("exit handler (slot %d)", h.slot), Err: err}
+			}
+			continue
+		}
+		fn = table.LookupFunction(p.tableOps, 0, h.slot, nil, nil)
+		if _, err := fn.Call(ctx); err != nil {
+			return &CallError{Module: o.name, Func: fmt.Sprintf("exit handler (slot %d)", h.slot), Err: err}
+		}
+	}
+	return nil
+}
+
+// tombstone replaces o's function pointers in the table with stubs of the
+// same types that trap naming o.
+func (p *Process) tombstone(ctx context.Context, o *object) error {
+	type entry struct {
+		slot uint32
+		typ  wasmfile.FuncType
+	}
+	var entries []entry
+	f := o.info.file
+	if o.info.pic {
+		for fi, rel := range o.info.elemSlot {
+			if t, ok := f.FuncType(fi); ok {
+				entries = append(entries, entry{o.tableBase + rel, t})
+			}
+		}
+	}
+	for _, s := range o.extraSlots {
+		for k, slot := range p.slots {
+			if k.o == o && slot == s {
+				if t, ok := f.FuncType(k.fn); ok {
+					entries = append(entries, entry{s, t})
+				}
+			}
+		}
+	}
+	if len(entries) == 0 || p.tableOps == nil {
+		return nil
+	}
+	var m wasmgen.Module
+	tab := m.ImportTable(p.sharedModName(wasmfile.NameTable), p.shared[wasmfile.NameTable].export, 0)
+	trap := m.ImportFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
+	id := missingID(fmt.Sprintf("call through a stale function pointer into %s, which dlclose unloaded", o.name))
+	lo, hi := entries[0].slot, entries[0].slot+1
+	for _, e := range entries {
+		body := wasmgen.I32Const(nil, id)
+		body = wasmgen.Call(body, trap)
+		body = wasmgen.Unreachable(body)
+		fn := m.Func(e.typ, body)
+		m.ActiveElemTable(tab, e.slot, []uint32{fn})
+		lo, hi = min(lo, e.slot), max(hi, e.slot+1)
+	}
+	mod, err := p.instantiateGenerated(ctx, "tombstone for "+o.name, sortedModule(&m), nil, nil)
+	if err != nil {
+		return err
+	}
+	// instantiateGenerated filed it as process-wide; it is tracked here instead.
+	p.generated = p.generated[:len(p.generated)-1]
+	p.tombstones = append(p.tombstones, tombstone{start: lo, end: hi, mod: mod})
+	return nil
+}
+
+func sortedModule(m *wasmgen.Module) []byte { return m.Bytes() }
+
+// closeObject closes o's instance and glue, and its batch's generated
+// modules once the batch has no live object left.
+func (p *Process) closeObject(ctx context.Context, o *object) {
+	if o.state == stateClosed {
+		return
+	}
+	if o.instance != nil {
+		p.l.owners.Delete(o.instance)
+		o.instance.Close(ctx)
+	}
+	if o.glue != nil {
+		p.l.owners.Delete(o.glue)
+		o.glue.Close(ctx)
+	}
+	o.state = stateClosed
+	if b := o.batch; b != nil {
+		b.live--
+		if b.live == 0 {
+			for _, m := range b.generated {
+				p.l.owners.Delete(m)
+				m.Close(ctx)
+			}
+			b.generated = nil
+		}
+	}
+}
+
+// release returns o's memory (zeroed, so a later library finds its bss
+// clean and no data leaks) and table ranges for reuse.
+func (p *Process) release(o *object) {
+	if !o.info.pic || o.isMain || o.startup {
+		return
+	}
+	zero := func(start, size uint32) {
+		if p.memory == nil || size == 0 {
+			return
+		}
+		buf := make([]byte, min(size, 64<<10))
+		for off := uint32(0); off < size; off += uint32(len(buf)) {
+			n := min(uint32(len(buf)), size-off)
+			p.memory.Write(start+off, buf[:n])
+		}
+	}
+	if o.memorySize > 0 {
+		zero(o.memoryBase, o.memorySize)
+		p.mem.release(span{o.memoryBase, o.memoryBase + o.memorySize}, false)
+	}
+	if o.info.hasTLS && o.info.tlsSize > 0 {
+		zero(o.tlsBase, o.info.tlsSize)
+		p.mem.release(span{o.tlsBase, o.tlsBase + o.info.tlsSize}, false)
+	}
+	if o.tableSize > 0 {
+		p.table.release(span{o.tableBase, o.tableBase + o.tableSize}, false)
+	}
+	for _, s := range o.extraSlots {
+		p.table.release(span{s, s + 1}, false)
+	}
+}
