@@ -4,6 +4,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -16,8 +17,8 @@ import (
 // is not useful; start from [NewConfig].
 type Config struct {
 	fsys        fs.FS
-	root        string
-	cwd         string
+	root        string // host folder fsys represents, "" for a non-host FS
+	dir         string // host working folder (host FS) or fs path (WithFS)
 	searchPaths []string
 	envPaths    []string
 	preload     []string
@@ -32,12 +33,23 @@ type Config struct {
 // NewConfig returns a configuration that reads modules from the host file
 // system, with relative names starting from the current directory.
 func NewConfig() Config {
-	c := Config{fsys: os.DirFS("/"), root: "/", cwd: "."}
+	c := Config{fsys: os.DirFS("/"), root: "/", dir: "."}
 	if wd, err := os.Getwd(); err == nil {
-		if p, ok := search.FSPath("/", filepath.ToSlash(wd)); ok {
-			c.cwd = p
+		c.dir = wd
+	}
+	return c
+}
+
+// WithDir sets the folder that relative names (the main module, -L folders,
+// dlopen("./x.so")) start from: a host folder, or with WithFS a path in
+// that FS. It defaults to the current directory.
+func (c Config) WithDir(dir string) Config {
+	if c.root != "" {
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
 		}
 	}
+	c.dir = dir
 	return c
 }
 
@@ -45,7 +57,7 @@ func NewConfig() Config {
 // arguments) from fsys, and nothing outside it: ".." cannot climb out and
 // absolute names are refused. Paths are fs.FS paths relative to its root.
 func (c Config) WithFS(fsys fs.FS) Config {
-	c.fsys, c.root, c.cwd = fsys, "", "."
+	c.fsys, c.root, c.dir = fsys, "", "."
 	return c
 }
 
@@ -53,14 +65,14 @@ func (c Config) WithFS(fsys fs.FS) Config {
 // On the host file system they may be relative to the current directory or
 // absolute; with WithFS they are fs.FS paths.
 func (c Config) WithSearchPath(dirs ...string) Config {
-	c.searchPaths = c.fsPaths(dirs)
+	c.searchPaths = append([]string(nil), dirs...)
 	return c
 }
 
 // WithLibraryPath sets the folders searched after the search path, as the
 // WASMDL_LIBRARY_PATH environment variable does for the CLI.
 func (c Config) WithLibraryPath(dirs ...string) Config {
-	c.envPaths = c.fsPaths(dirs)
+	c.envPaths = append([]string(nil), dirs...)
 	return c
 }
 
@@ -126,18 +138,30 @@ func (c Config) WithDebug(w io.Writer, topics ...string) Config {
 	return c
 }
 
+// cwd is the working folder as an fs path.
+func (c Config) cwd() string {
+	if c.root == "" {
+		return path.Clean(c.dir)
+	}
+	if p, ok := search.FSPath(c.root, filepath.ToSlash(c.dir)); ok {
+		return p
+	}
+	return "."
+}
+
+// fsPaths turns folders as the user wrote them into fs paths: on the host
+// file system, relative ones start from the working folder.
 func (c Config) fsPaths(dirs []string) []string {
 	out := make([]string, 0, len(dirs))
 	for _, d := range dirs {
 		if c.root == "" {
-			out = append(out, d)
+			out = append(out, path.Join(c.cwd(), d))
 			continue
 		}
-		abs, err := filepath.Abs(d)
-		if err != nil {
-			continue
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(c.dir, d)
 		}
-		if p, ok := search.FSPath(c.root, filepath.ToSlash(abs)); ok {
+		if p, ok := search.FSPath(c.root, filepath.ToSlash(filepath.Clean(d))); ok {
 			out = append(out, p)
 		}
 	}

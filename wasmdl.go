@@ -33,8 +33,8 @@ type Linker struct {
 // across runs of the program).
 func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
 	lc := link.Config{
-		FS: cfg.fsys, Root: cfg.root, Cwd: cfg.cwd,
-		SearchPaths: cfg.searchPaths, EnvPaths: cfg.envPaths, Preload: cfg.preload,
+		FS: cfg.fsys, Root: cfg.root, Cwd: cfg.cwd(),
+		SearchPaths: cfg.fsPaths(cfg.searchPaths), EnvPaths: cfg.fsPaths(cfg.envPaths), Preload: cfg.preload,
 		StackSize: cfg.stackSize, MaxMemoryPages: cfg.maxPages,
 		ModuleConfig: cfg.moduleCfg, Debug: cfg.debug, DebugTopics: cfg.topics,
 	}

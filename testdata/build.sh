@@ -141,6 +141,38 @@ em_plain() {
     -o "$1" "$2" 2> >(grep -v 'warning: undefined symbol' >&2)
 }
 
+# add_memsize FILE BYTES: add BYTES to the memory size in FILE's dylink.0
+# MEM_INFO (dylink.0 must be the first section; re-encodes the LEB128s).
+add_memsize() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+path, add = sys.argv[1], int(sys.argv[2])
+b = open(path, 'rb').read()
+def uleb(v):
+    out = bytearray()
+    while True:
+        x = v & 0x7f; v >>= 7
+        out.append(x | (0x80 if v else 0))
+        if not v: return bytes(out)
+def rd(buf, p):
+    r = s = 0
+    while True:
+        x = buf[p]; p += 1; r |= (x & 0x7f) << s; s += 7
+        if x < 0x80: return r, p
+assert b[:8] == b'\0asm\1\0\0\0' and b[8] == 0, 'no custom section first'
+size, p = rd(b, 9); end = p + size
+n, q = rd(b, p); assert b[q:q + n] == b'dylink.0', 'first section is not dylink.0'
+q += n; payload = bytearray()
+while q < end:
+    t = b[q]; l, q2 = rd(b, q + 1); sub = b[q2:q2 + l]; q = q2 + l
+    if t == 1:
+        ms, r = rd(sub, 0); sub = uleb(ms + add) + sub[r:]
+    payload += bytes([t]) + uleb(len(sub)) + sub
+body = uleb(len(b'dylink.0')) + b'dylink.0' + payload
+open(path, 'wb').write(b[:8] + b'\0' + uleb(len(body)) + body + b[end:])
+PY
+}
+
 # ---- native twins: the same C built with gcc as ELF shared libraries -------
 
 nat() { echo "$TMP/native/${PWD#"$TD"/}"; }
@@ -377,7 +409,8 @@ solib libsig.so sig.c
 errprog libsig.so
 
 at link/errors/bigmem
-solib libbig.so big.c
+XCFLAGS=-DBIG_BYTES=64 solib libbig.so big.c
+add_memsize libbig.so $(((512 << 20) - 64))
 errprog libbig.so
 
 at link/errors/ctortrap

@@ -2,6 +2,7 @@ package wasmfile
 
 import (
 	"fmt"
+	"strings"
 )
 
 // Subsection types of dylink.0, from tool-conventions DynamicLinking.md.
@@ -99,15 +100,33 @@ type Dylink struct {
 	// Subsections lists every subsection in file order, known or not.
 	Subsections []Subsection
 
-	sectionIndex int
-	fileOff      int64
+	sectionIndex int   // position among the module's sections
+	sectionOff   int64 // offset of the section's id byte
+}
+
+// SubsectionName returns the tool-conventions name of a dylink.0
+// subsection type ("MEM_INFO", "NEEDED", ...), or "unknown(N)".
+func SubsectionName(typ byte) string {
+	switch typ {
+	case DylinkMemInfo:
+		return "MEM_INFO"
+	case DylinkNeeded:
+		return "NEEDED"
+	case DylinkExportInfo:
+		return "EXPORT_INFO"
+	case DylinkImportInfo:
+		return "IMPORT_INFO"
+	case DylinkRuntimePath:
+		return "RUNTIME_PATH"
+	}
+	return fmt.Sprintf("unknown(%d)", typ)
 }
 
 // Legacy reports whether the section is the pre-LLVM-13 "dylink" form.
 func (d *Dylink) Legacy() bool { return d.SectionName == "dylink" }
 
 func readDylink(c *cursor, name string) (*Dylink, error) {
-	d := &Dylink{SectionName: name, fileOff: int64(c.off)}
+	d := &Dylink{SectionName: name}
 	if name == "dylink" {
 		c.item = "mem_info"
 		if err := c.memInfo(&d.MemInfo); err != nil {
@@ -127,8 +146,8 @@ func readDylink(c *cursor, name string) (*Dylink, error) {
 	seen := map[byte]bool{}
 	for c.left() > 0 {
 		at := c.off
-		c.item = ""
 		typ, _ := c.byte()
+		c.item = strings.ToLower(SubsectionName(typ))
 		size, err := c.u32()
 		if err != nil {
 			return nil, err
@@ -140,25 +159,20 @@ func readDylink(c *cursor, name string) (*Dylink, error) {
 		d.Subsections = append(d.Subsections, Subsection{Type: typ, FileOff: int64(sub.off), Size: size})
 		if typ >= DylinkMemInfo && typ <= DylinkRuntimePath {
 			if seen[typ] {
-				return nil, c.errf(at, nil, "duplicate subsection %d", typ)
+				return nil, c.errf(at, nil, "duplicate subsection")
 			}
 			seen[typ] = true
 		}
 		switch typ {
 		case DylinkMemInfo:
-			sub.item = "mem_info"
 			err = sub.memInfo(&d.MemInfo)
 		case DylinkNeeded:
-			sub.item = "needed"
 			d.Needed, err = sub.names()
 		case DylinkRuntimePath:
-			sub.item = "runtime_path"
 			d.RuntimePath, err = sub.names()
 		case DylinkExportInfo:
-			sub.item = "export_info"
 			d.ExportInfo, err = sub.exportInfo()
 		case DylinkImportInfo:
-			sub.item = "import_info"
 			d.ImportInfo, err = sub.importInfo()
 		default:
 			continue // unknown subsection: skipped by its length
@@ -174,14 +188,22 @@ func readDylink(c *cursor, name string) (*Dylink, error) {
 }
 
 func (c *cursor) memInfo(m *MemInfo) error {
-	var err error
-	for _, p := range []*uint32{&m.MemorySize, &m.MemoryAlign, &m.TableSize, &m.TableAlign} {
-		if *p, err = c.u32(); err != nil {
+	fields := []struct {
+		p     *uint32
+		align bool
+	}{{&m.MemorySize, false}, {&m.MemoryAlign, true}, {&m.TableSize, false}, {&m.TableAlign, true}}
+	for _, f := range fields {
+		at := c.off
+		v, err := c.u32()
+		if err != nil {
 			return err
 		}
-	}
-	if m.MemoryAlign > 31 || m.TableAlign > 31 {
-		return c.errf(c.off, nil, "alignment 2^%d / 2^%d too large", m.MemoryAlign, m.TableAlign)
+		// Alignments are log2: anything past 2^31 cannot be honoured in a
+		// 32-bit memory or table.
+		if f.align && v > 31 {
+			return c.errf(at, nil, "alignment 2^%d too large", v)
+		}
+		*f.p = v
 	}
 	return nil
 }

@@ -27,8 +27,14 @@ type File struct {
 	Code         []FuncBody
 	Data         []DataSegment
 	Customs      []CustomSection
-	Names        *Names  // the "name" section, or nil
-	Dylink       *Dylink // the dylink.0 (or legacy dylink) section, or nil
+	// Names is the decoded "name" section, or nil when there is none or it
+	// is malformed.
+	Names *Names
+	// NamesErr is why the "name" section could not be decoded. A malformed
+	// name section does not make the module unreadable (core spec 5.5.3).
+	NamesErr error
+	// Dylink is the dylink.0 (or legacy "dylink") section, or nil.
+	Dylink *Dylink
 
 	raw []byte
 
@@ -65,14 +71,13 @@ var magic = []byte{0x00, 'a', 's', 'm'}
 // before anything is allocated for it, so hostile input fails with a
 // *FormatError rather than exhausting memory.
 func Parse(b []byte) (*File, error) {
-	if len(b) < 8 {
-		if len(b) >= 4 && !bytes.Equal(b[:4], magic) {
-			return nil, &FormatError{Off: 0, Msg: ErrNotWasm.Error(), Err: ErrNotWasm}
-		}
-		return nil, &FormatError{Off: int64(len(b)), Msg: "header: " + ErrUnexpectedEOF.Error(), Err: ErrUnexpectedEOF}
-	}
-	if !bytes.Equal(b[:4], magic) {
+	// A short file is "not wasm" rather than "truncated" as soon as the
+	// bytes it has disagree with the magic number.
+	if !bytes.HasPrefix(b, magic) && !bytes.HasPrefix(magic, b) {
 		return nil, &FormatError{Off: 0, Msg: ErrNotWasm.Error(), Err: ErrNotWasm}
+	}
+	if len(b) < 8 {
+		return nil, &FormatError{Off: int64(len(b)), Msg: "header: " + ErrUnexpectedEOF.Error(), Err: ErrUnexpectedEOF}
 	}
 	if v := uint32(b[4]) | uint32(b[5])<<8 | uint32(b[6])<<16 | uint32(b[7])<<24; v != 1 {
 		return nil, &FormatError{Off: 4, Msg: fmt.Sprintf("%s %d", ErrBadVersion, v), Err: ErrBadVersion}
@@ -84,8 +89,8 @@ func Parse(b []byte) (*File, error) {
 	var funcCount int = -1
 	for c.left() > 0 {
 		start := c.off
-		c.section, c.item = "", ""
 		id, _ := c.byte()
+		c.section, c.item = SectionName(id)+" section", ""
 		size, err := c.u32()
 		if err != nil {
 			return nil, err
@@ -114,13 +119,14 @@ func Parse(b []byte) (*File, error) {
 		}
 		switch id {
 		case SectionCustom:
-			name, err := sc.name()
-			if err != nil {
-				return nil, err
+			// Not "name, err :=": that would shadow err and lose the
+			// error of readCustom.
+			var name string
+			if name, err = sc.name(); err == nil {
+				sec.Name = name
+				sc.section = fmt.Sprintf("custom section %q", name)
+				err = f.readCustom(sc, name, start)
 			}
-			sec.Name = name
-			sc.section = fmt.Sprintf("custom section %q", name)
-			err = f.readCustom(sc, name, len(f.Sections) == 0)
 		case SectionType:
 			err = f.readTypes(sc)
 		case SectionImport:
@@ -148,6 +154,7 @@ func Parse(b []byte) (*File, error) {
 			f.HasDataCount = err == nil
 		case SectionCode:
 			err = f.readCode(sc)
+			sc.item = ""
 			if err == nil && len(f.Code) != max(funcCount, 0) {
 				err = sc.errf(payload, nil, "%d function bodies for %d declared functions", len(f.Code), max(funcCount, 0))
 			}
@@ -169,7 +176,7 @@ func Parse(b []byte) (*File, error) {
 		return nil, &FormatError{Off: int64(len(b)), Section: "data count section", Msg: fmt.Sprintf("data count %d, but %d data segments", f.DataCount, len(f.Data))}
 	}
 	if f.Dylink != nil && f.Dylink.sectionIndex != 0 {
-		return nil, &FormatError{Off: f.Dylink.fileOff, Section: fmt.Sprintf("custom section %q", f.Dylink.SectionName),
+		return nil, &FormatError{Off: f.Dylink.sectionOff, Section: fmt.Sprintf("custom section %q", f.Dylink.SectionName),
 			Msg: "must be the first section of the module", Err: ErrSectionOrder}
 	}
 	return f, nil

@@ -59,9 +59,6 @@ func (c *cursor) uleb(bits uint) (uint64, error) {
 	maxBytes := int((bits + 6) / 7)
 	var v uint64
 	for i := 0; ; i++ {
-		if i == maxBytes {
-			return 0, c.errf(start, ErrBadLEB128, "more than %d bytes for u%d", maxBytes, bits)
-		}
 		if c.off >= c.end {
 			return 0, c.errf(start, ErrUnexpectedEOF, "in LEB128 number")
 		}
@@ -69,7 +66,11 @@ func (c *cursor) uleb(bits uint) (uint64, error) {
 		c.off++
 		shift := uint(7 * i)
 		if i == maxBytes-1 {
-			// The last byte may only carry the bits the type still has.
+			// The last byte may not continue (overlong), and may only carry
+			// the bits the type still has (overflow).
+			if b&0x80 != 0 {
+				return 0, c.errf(start, ErrBadLEB128, "more than %d bytes for u%d", maxBytes, bits)
+			}
 			if rem := bits - shift; rem < 7 && b>>rem != 0 {
 				return 0, c.errf(start, ErrBadLEB128, "u%d overflows", bits)
 			}
@@ -88,19 +89,19 @@ func (c *cursor) sleb(bits uint) (int64, error) {
 	var v int64
 	var shift uint
 	for i := 0; ; i++ {
-		if i == maxBytes {
-			return 0, c.errf(start, ErrBadLEB128, "more than %d bytes for s%d", maxBytes, bits)
-		}
 		if c.off >= c.end {
 			return 0, c.errf(start, ErrUnexpectedEOF, "in LEB128 number")
 		}
 		b := c.b[c.off]
 		c.off++
 		if i == maxBytes-1 {
+			if b&0x80 != 0 {
+				return 0, c.errf(start, ErrBadLEB128, "more than %d bytes for s%d", maxBytes, bits)
+			}
 			// Unused high bits of the last byte must all equal the sign bit.
 			rem := bits - shift // bits still to fill, 1..7
 			if rem < 7 {
-				signAndUnused := int8(b<<1) >> uint(rem) // drop continuation bit
+				signAndUnused := int8(b<<1) >> rem // drop the continuation bit
 				if signAndUnused != 0 && signAndUnused != -1 {
 					return 0, c.errf(start, ErrBadLEB128, "s%d overflows", bits)
 				}

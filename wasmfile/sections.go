@@ -92,8 +92,22 @@ func (c *cursor) limit(is64 bool) (uint64, error) {
 	return uint64(v), err
 }
 
+// refType reads a reference type: the element type of a table or of an
+// element segment with expressions.
+func (c *cursor) refType() (ValType, error) {
+	at := c.off
+	v, err := c.valType()
+	if err != nil {
+		return 0, err
+	}
+	if v != FuncRef && v != ExternRef && v != ExnRef {
+		return 0, c.errf(at, nil, "%s is not a reference type", v)
+	}
+	return v, nil
+}
+
 func (c *cursor) tableType() (TableType, error) {
-	elem, err := c.valType()
+	elem, err := c.refType()
 	if err != nil {
 		return TableType{}, err
 	}
@@ -226,8 +240,11 @@ func (f *File) readTables(c *cursor) error {
 		at := c.off
 		if b, err := c.byte(); err == nil && b == 0x40 {
 			// Function-references form: 0x40 0x00 tabletype expr.
-			if _, err := c.byte(); err != nil {
+			at := c.off
+			if z, err := c.byte(); err != nil {
 				return err
+			} else if z != 0 {
+				return c.errf(at, nil, "expected 0x00 after 0x40 in a table definition, got 0x%02x", z)
 			}
 			t, err := c.tableType()
 			if err != nil {
@@ -378,7 +395,7 @@ func (f *File) readElements(c *cursor) error {
 		exprs := flags&4 != 0
 		if flags&3 != 0 { // elemkind or reftype present
 			if exprs {
-				if seg.Type, err = c.valType(); err != nil {
+				if seg.Type, err = c.refType(); err != nil {
 					return err
 				}
 			} else {
@@ -487,24 +504,35 @@ func (f *File) readData(c *cursor) error {
 	return nil
 }
 
-func (f *File) readCustom(c *cursor, name string, first bool) error {
+func (f *File) readCustom(c *cursor, name string, sectionOff int) error {
 	f.Customs = append(f.Customs, CustomSection{Name: name, FileOff: int64(c.off), data: c.b[c.off:c.end:c.end]})
 	switch name {
 	case "name":
+		// The core spec (5.5.3, Custom Sections) says errors in a custom
+		// section must not invalidate the module: a bad name section is
+		// recorded in NamesErr and otherwise ignored. Only the first one
+		// counts.
+		if f.Names != nil || f.NamesErr != nil {
+			return nil
+		}
 		names, err := readNames(c)
 		if err != nil {
-			return err
+			f.NamesErr = err
+			return nil
 		}
 		f.Names = names
 	case "dylink.0", "dylink":
+		// dylink.0 is different: the loader cannot place a module whose
+		// dylink.0 it cannot read, so its errors are fatal.
 		if f.Dylink != nil {
-			return c.errf(c.off, ErrSectionOrder, "second dylink section")
+			return c.errf(sectionOff, ErrSectionOrder, "second dylink section")
 		}
 		d, err := readDylink(c, name)
 		if err != nil {
 			return err
 		}
 		d.sectionIndex = len(f.Sections)
+		d.sectionOff = int64(sectionOff)
 		f.Dylink = d
 	}
 	return nil

@@ -30,7 +30,11 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // reports a failed dynamic load.
 const exitLinkFailure = 127
 
-func runMain(args []string, stdout, stderr io.Writer) int {
+func runMain(args []string, stdout, stderr io.Writer) int { return runIn("", args, stdout, stderr) }
+
+// runIn is run with relative names starting from dir ("" for the current
+// directory), so tests can run programs in their own folders in parallel.
+func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var libDirs, preload, envs, dirs multiFlag
@@ -89,7 +93,11 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		}
 		mc = mc.WithFSConfig(fsc)
 	}
-	cfg := wasmdl.NewConfig().WithSearchPath(libDirs...).WithPreload(preload...).WithModuleConfig(mc).
+	cfg := wasmdl.NewConfig()
+	if dir != "" {
+		cfg = cfg.WithDir(dir)
+	}
+	cfg = cfg.WithSearchPath(libDirs...).WithPreload(preload...).WithModuleConfig(mc).
 		WithArgs(append([]string{mainPath}, fs.Args()[1:]...)...)
 	if lp := os.Getenv("WASMDL_LIBRARY_PATH"); lp != "" {
 		cfg = cfg.WithLibraryPath(filepath.SplitList(lp)...)

@@ -167,10 +167,14 @@ func (r *depResolver) loadDeps(roots []*object) ([]*object, []error) {
 	return added, errs
 }
 
-// initOrder returns objects in dependency order (each after everything it
-// needs), the order constructors run in. Cycles are broken at the first
-// revisit, as ld.so does.
-func initOrder(roots []*object, include func(*object) bool) []*object {
+// initOrder returns the objects of scope (a load-order list) in the order
+// their constructors run, as glibc computes it (elf/dl-sort-maps.c, the
+// default DFS algorithm): a depth-first walk over NEEDED entries started
+// from each object in reverse load order, each object placed after its
+// dependencies. For a diamond (main needs L and R, both need B) that gives
+// B, R, L, main, not B, L, R, main. Only objects for which include is true
+// are returned; cycles are broken at the first revisit.
+func initOrder(scope []*object, include func(*object) bool) []*object {
 	var out []*object
 	visited := map[*object]bool{}
 	var visit func(o *object)
@@ -180,14 +184,16 @@ func initOrder(roots []*object, include func(*object) bool) []*object {
 		}
 		visited[o] = true
 		for _, d := range o.needed {
-			visit(d)
+			if !d.isMain {
+				visit(d)
+			}
 		}
 		if include(o) {
 			out = append(out, o)
 		}
 	}
-	for _, o := range roots {
-		visit(o)
+	for i := len(scope) - 1; i >= 0; i-- {
+		visit(scope[i])
 	}
 	return out
 }

@@ -212,6 +212,10 @@ func (p *Process) buildFiller(fills []slotFill) []byte {
 	tab := m.ImportTable(p.sharedModName(wasmfile.NameTable), p.shared[wasmfile.NameTable].export, 0)
 	idx := make([]uint32, len(fills))
 	for i, f := range fills {
+		if f.def == nil { // a wasmdl host function whose address was taken
+			idx[i] = m.ImportFunc(modHost, f.name, f.typ)
+			continue
+		}
 		idx[i] = m.ImportFunc(objModName(f.def), f.name, f.typ)
 	}
 	for i := 0; i < len(fills); {

@@ -11,7 +11,10 @@ import (
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
-const hostWeakMissing = "weak_missing"
+const (
+	hostWeakMissing = "weak_missing"
+	hostExitRunner  = "__wasmdl_run_exit"
+)
 
 // missingNames interns the messages of undefined weak functions, so that the
 // trap stub in a glue module carries only a number.

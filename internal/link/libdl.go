@@ -77,14 +77,17 @@ func (l *Linker) libdlFuncs() []hostFunc {
 		{"dlerror", nil, []api.ValueType{i32}, guard("dlerror", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
 			stack[0] = uint64(p.dlerrorGuest(ctx))
 		})},
+		{hostExitRunner, []api.ValueType{i32}, nil, func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
+			l.runDelegatedExit(ctx, uint32(stack[0]))
+		}},
 		{"dladdr", []api.ValueType{i32, i32}, []api.ValueType{i32}, guard("dladdr", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
 			stack[0] = uint64(p.dladdrGuest(ctx, uint32(stack[0]), uint32(stack[1])))
 		})},
 		{"atexit", []api.ValueType{i32}, []api.ValueType{i32}, guard("atexit", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
-			stack[0] = uint64(p.registerExit(caller, exitFunc{slot: uint32(stack[0])}))
+			stack[0] = uint64(p.registerExit(ctx, caller, exitFunc{slot: uint32(stack[0])}))
 		})},
 		{"__cxa_atexit", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, guard("__cxa_atexit", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
-			stack[0] = uint64(p.registerExit(caller, exitFunc{slot: uint32(stack[0]), arg: uint32(stack[1]), hasArg: true}))
+			stack[0] = uint64(p.registerExit(ctx, caller, exitFunc{slot: uint32(stack[0]), arg: uint32(stack[1]), hasArg: true}))
 		})},
 	}
 }
@@ -99,12 +102,73 @@ func (p *Process) objectOf(m api.Module) *object {
 	return nil
 }
 
-func (p *Process) registerExit(o *object, h exitFunc) uint32 {
+// registerExit records an exit handler of library o. When the main's libc
+// exports __cxa_atexit, the handler is also entered in libc's own list
+// through a runner, so that at exit it runs in the one reverse order of
+// registration that glibc uses for the main's and the libraries' handlers
+// alike; dlclose runs it earlier and disarms the runner.
+func (p *Process) registerExit(ctx context.Context, o *object, h exitFunc) uint32 {
 	if o == nil {
 		return 0xffffffff
 	}
+	p.exitSeq++
+	h.seq = p.exitSeq
+	if reg := p.main.instance.ExportedFunction("__cxa_atexit"); reg != nil && !p.exiting {
+		if runner, err := p.exitRunnerSlot(ctx); err == nil {
+			h.id = p.l.exitIDs.Add(1)
+			p.l.exitHandlers.Store(h.id, exitRef{p, o, h.seq})
+			if res, err := reg.Call(ctx, uint64(runner), uint64(uint32(h.id)), 0); err != nil || uint32(res[0]) != 0 {
+				p.l.exitHandlers.Delete(h.id)
+				h.id = 0
+			}
+		}
+	}
 	o.exitFuncs = append(o.exitFuncs, h)
 	return 0
+}
+
+// exitRef finds a delegated exit handler from its id.
+type exitRef struct {
+	p   *Process
+	o   *object
+	seq uint64
+}
+
+// exitRunnerSlot is the table slot of the runner libc calls for delegated
+// handlers.
+func (p *Process) exitRunnerSlot(ctx context.Context) (uint32, error) {
+	if s, ok := p.hostSlots[hostExitRunner]; ok {
+		return s, nil
+	}
+	tmp := &batch{}
+	slot := p.hostSlot(tmp, hostExitRunner)
+	if err := p.syncSpaces(ctx); err != nil {
+		return 0, err
+	}
+	if _, err := p.instantiateGenerated(ctx, "table filler", p.buildFiller(tmp.fills), nil, nil); err != nil {
+		return 0, err
+	}
+	return slot, nil
+}
+
+// runDelegatedExit is called by libc's exit for a handler registered
+// through registerExit: it runs it unless dlclose already did.
+func (l *Linker) runDelegatedExit(ctx context.Context, id uint32) {
+	v, ok := l.exitHandlers.LoadAndDelete(int64(id))
+	if !ok {
+		return
+	}
+	ref := v.(exitRef)
+	o := ref.o
+	for i, h := range o.exitFuncs {
+		if h.seq == ref.seq {
+			o.exitFuncs = append(o.exitFuncs[:i], o.exitFuncs[i+1:]...)
+			if err := ref.p.runExitFunc(ctx, o, h); err != nil {
+				panic(err)
+			}
+			return
+		}
+	}
 }
 
 // runAllExitFuncs runs the exit handlers of every loaded library, the last
@@ -115,11 +179,7 @@ func (p *Process) runAllExitFuncs(ctx context.Context) {
 		return
 	}
 	p.exiting = true
-	for i := len(p.objects) - 1; i >= 0; i-- {
-		if o := p.objects[i]; !o.isMain && o.state >= stateConstructed {
-			_ = p.runExitFuncs(ctx, o)
-		}
-	}
+	_ = p.runExitFuncsOf(ctx, p.objects)
 	if p.main.instance != nil {
 		if fn := p.main.instance.ExportedFunction("fflush"); fn != nil && len(fn.Definition().ParamTypes()) == 1 {
 			_, _ = fn.Call(ctx, 0)

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -66,6 +67,9 @@ type Linker struct {
 	wasi     api.Module // WASI forwarder
 
 	owners sync.Map // api.Module -> *Process, for host functions
+
+	exitIDs      atomic.Int64
+	exitHandlers sync.Map // int64 -> exitRef: library exit handlers entered in libc's list
 }
 
 // NewLinker returns a Linker over rt. rt must enable the features the

@@ -70,6 +70,7 @@ type Process struct {
 	dlError    string            // pending dlerror message
 	dlErrorBuf uint32            // guest buffer dlerror returns
 	exiting    bool              // exit handlers are running
+	exitSeq    uint64            // counts exit handler registrations
 	strings    map[string]uint32 // guest copies of names, for dladdr
 }
 
@@ -207,6 +208,20 @@ func (p *Process) batchScope(b *batch) []*object {
 		}
 	}
 	return scope
+}
+
+// loadOrderScope is what glibc sorts for initialisation: the main's search
+// list (everything loaded with it) for the first batch, the dlopen'ed
+// root's local scope for later ones.
+func (p *Process) loadOrderScope(b *batch) []*object {
+	if len(b.roots) > 0 && b.roots[0].isMain {
+		return b.objects
+	}
+	var out []*object
+	for _, r := range b.roots {
+		out = append(out, localScope(r)...)
+	}
+	return out
 }
 
 // localScope is o followed by its dependencies, breadth-first.
@@ -434,7 +449,7 @@ func (p *Process) orderBatch(b *batch) {
 	for _, o := range b.objects {
 		inBatch[o] = true
 	}
-	order := initOrder(b.roots, func(o *object) bool { return inBatch[o] })
+	order := initOrder(p.loadOrderScope(b), func(o *object) bool { return inBatch[o] })
 	if mainFirst && inBatch[p.main] {
 		rest := order[:0:0]
 		for _, o := range order {
@@ -914,7 +929,7 @@ func (p *Process) initBatch(ctx context.Context, b *batch) error {
 	for _, o := range b.objects {
 		inBatch[o] = true
 	}
-	for _, o := range initOrder(b.roots, func(o *object) bool { return inBatch[o] }) {
+	for _, o := range initOrder(p.loadOrderScope(b), func(o *object) bool { return inBatch[o] }) {
 		if err := p.construct(ctx, o); err != nil {
 			return err
 		}

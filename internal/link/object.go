@@ -50,6 +50,8 @@ type object struct {
 // exitFunc is a handler a library registered with atexit or __cxa_atexit:
 // it runs when the library is unloaded, or at exit.
 type exitFunc struct {
+	seq    uint64 // registration order, process-wide
+	id     int64  // its entry in Linker.exitHandlers when delegated to libc, else 0
 	slot   uint32 // function pointer (table slot)
 	arg    uint32
 	hasArg bool // __cxa_atexit handlers take arg

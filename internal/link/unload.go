@@ -3,6 +3,7 @@ package link
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental/table"
@@ -24,8 +25,18 @@ import (
 // an unloaded library, so that a stale function pointer traps with a
 // message instead of calling into a closed module.
 type tombstone struct {
-	start, end uint32 // slot span covered
-	mod        api.Module
+	slots []uint32 // the slots it fills, sorted
+	mod   api.Module
+}
+
+// covers reports whether any of t's slots lies in [start, end).
+func (t *tombstone) covers(start, end uint32) bool {
+	for _, s := range t.slots {
+		if s >= start && s < end {
+			return true
+		}
+	}
+	return false
 }
 
 // allocSlots takes table slots, first retiring tombstones that cover them:
@@ -38,13 +49,12 @@ func (p *Process) allocSlots(n, align uint32) (uint32, error) {
 	end := start + n
 	kept := p.tombstones[:0]
 	for _, t := range p.tombstones {
-		if t.start < end && start < t.end && p.tableOps != nil {
-			// Null the whole span before closing: wazero does not clear
-			// table entries that point into a closed module.
-			if _, err := p.tableOps.ExportedFunction("clear").Call(context.Background(), uint64(t.start), uint64(t.end-t.start)); err == nil {
-				t.mod.Close(context.Background())
-				continue
-			}
+		if t.covers(start, end) && p.tableOps != nil && p.clearSlots(t.slots) == nil {
+			// All its slots are null now: wazero does not clear table
+			// entries that point into a closed module, so this had to come
+			// first.
+			t.mod.Close(context.Background())
+			continue
 		}
 		kept = append(kept, t)
 	}
@@ -96,12 +106,15 @@ func (p *Process) collect() []*object {
 func (p *Process) unload(ctx context.Context, objs []*object, runDtors bool) error {
 	var firstErr error
 	if runDtors {
+		// Exit handlers of everything unloaded, last registered first (a
+		// library registers its destructors in its constructors), then any
+		// exported __wasm_call_dtors.
+		if err := p.runExitFuncsOf(ctx, objs); err != nil {
+			firstErr = err
+		}
 		for _, o := range objs {
 			if o.state < stateConstructed {
 				continue
-			}
-			if err := p.runExitFuncs(ctx, o); err != nil && firstErr == nil {
-				firstErr = err
 			}
 			if err := p.call(ctx, o, wasmfile.NameCallDtors); err != nil && firstErr == nil {
 				firstErr = err
@@ -140,23 +153,41 @@ func (p *Process) unload(ctx context.Context, objs []*object, runDtors bool) err
 	return firstErr
 }
 
-// runExitFuncs runs the handlers o registered, last registered first.
-func (p *Process) runExitFuncs(ctx context.Context, o *object) error {
-	for len(o.exitFuncs) > 0 {
-		h := o.exitFuncs[len(o.exitFuncs)-1]
-		o.exitFuncs = o.exitFuncs[:len(o.exitFuncs)-1]
-		var fn api.Function
-		if h.hasArg {
-			fn = table.LookupFunction(p.tableOps, 0, h.slot, []api.ValueType{api.ValueTypeI32}, nil)
-			if _, err := fn.Call(ctx, uint64(h.arg)); err != nil {
-				return &CallError{Module: o.name, Func: fmt.Sprintf("exit handler (slot %d)", h.slot), Err: err}
+// runExitFuncsOf runs the exit handlers registered by objs, the last
+// registered first, across all of them.
+func (p *Process) runExitFuncsOf(ctx context.Context, objs []*object) error {
+	for {
+		var owner *object
+		for _, o := range objs {
+			if n := len(o.exitFuncs); n > 0 && o.state >= stateInstantiated && (owner == nil || o.exitFuncs[n-1].seq > owner.exitFuncs[len(owner.exitFuncs)-1].seq) {
+				owner = o
 			}
-			continue
 		}
-		fn = table.LookupFunction(p.tableOps, 0, h.slot, nil, nil)
-		if _, err := fn.Call(ctx); err != nil {
-			return &CallError{Module: o.name, Func: fmt.Sprintf("exit handler (slot %d)", h.slot), Err: err}
+		if owner == nil {
+			return nil
 		}
+		h := owner.exitFuncs[len(owner.exitFuncs)-1]
+		owner.exitFuncs = owner.exitFuncs[:len(owner.exitFuncs)-1]
+		if err := p.runExitFunc(ctx, owner, h); err != nil {
+			return err
+		}
+	}
+}
+
+// runExitFunc calls one exit handler through the table and disarms its
+// runner in libc's list, if it has one.
+func (p *Process) runExitFunc(ctx context.Context, o *object, h exitFunc) error {
+	if h.id != 0 {
+		p.l.exitHandlers.Delete(h.id)
+	}
+	var err error
+	if h.hasArg {
+		_, err = table.LookupFunction(p.tableOps, 0, h.slot, []api.ValueType{api.ValueTypeI32}, nil).Call(ctx, uint64(h.arg))
+	} else {
+		_, err = table.LookupFunction(p.tableOps, 0, h.slot, nil, nil).Call(ctx)
+	}
+	if err != nil {
+		return &CallError{Module: o.name, Func: fmt.Sprintf("exit handler (slot %d)", h.slot), Err: err}
 	}
 	return nil
 }
@@ -193,14 +224,15 @@ func (p *Process) tombstone(ctx context.Context, o *object) error {
 	tab := m.ImportTable(p.sharedModName(wasmfile.NameTable), p.shared[wasmfile.NameTable].export, 0)
 	trap := m.ImportFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
 	id := missingID(fmt.Sprintf("call through a stale function pointer into %s, which dlclose unloaded", o.name))
-	lo, hi := entries[0].slot, entries[0].slot+1
-	for _, e := range entries {
+	sort.Slice(entries, func(i, j int) bool { return entries[i].slot < entries[j].slot })
+	slots := make([]uint32, len(entries))
+	for i, e := range entries {
 		body := wasmgen.I32Const(nil, id)
 		body = wasmgen.Call(body, trap)
 		body = wasmgen.Unreachable(body)
 		fn := m.Func(e.typ, body)
 		m.ActiveElemTable(tab, e.slot, []uint32{fn})
-		lo, hi = min(lo, e.slot), max(hi, e.slot+1)
+		slots[i] = e.slot
 	}
 	mod, err := p.instantiateGenerated(ctx, "tombstone for "+o.name, sortedModule(&m), nil, nil)
 	if err != nil {
@@ -208,7 +240,23 @@ func (p *Process) tombstone(ctx context.Context, o *object) error {
 	}
 	// instantiateGenerated filed it as process-wide; it is tracked here instead.
 	p.generated = p.generated[:len(p.generated)-1]
-	p.tombstones = append(p.tombstones, tombstone{start: lo, end: hi, mod: mod})
+	p.tombstones = append(p.tombstones, tombstone{slots: slots, mod: mod})
+	return nil
+}
+
+// clearSlots sets slots (sorted) to null, a run at a time.
+func (p *Process) clearSlots(slots []uint32) error {
+	clear := p.tableOps.ExportedFunction("clear")
+	for i := 0; i < len(slots); {
+		j := i + 1
+		for j < len(slots) && slots[j] == slots[j-1]+1 {
+			j++
+		}
+		if _, err := clear.Call(context.Background(), uint64(slots[i]), uint64(j-i)); err != nil {
+			return err
+		}
+		i = j
+	}
 	return nil
 }
 

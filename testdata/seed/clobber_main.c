@@ -7,9 +7,9 @@ extern void print(const void *ptr, int len)
 extern void func(void) __attribute__((import_module("env"), import_name("func")));
 
 __attribute__((export_name("_start"))) void _start(void) {
-  volatile char buf[16];
-  const char *h = "hello";
-  for (int i = 0; i < 6; i++) buf[i] = h[i];
+  char buf[16];
+  buf[0] = 'h', buf[1] = 'e', buf[2] = 'l', buf[3] = 'l', buf[4] = 'o', buf[5] = 0;
+  __asm__ volatile("" : : "r"(buf) : "memory");
   func();
-  print((const void *)buf, 5);
+  print(buf, 5);
 }

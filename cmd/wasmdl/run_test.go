@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// runCase describes one program under testdata: a folder with main.wasm,
+// its libraries, and what Linux's ld.so printed for the same C
+// (expected.stdout, expected.exit), or for error cases the line wasmdl must
+// print (expected.stderr).
+type runCase struct {
+	name string
+	dir  string
+}
+
+func findCases(t *testing.T, roots ...string) []runCase {
+	t.Helper()
+	var cases []runCase
+	for _, root := range roots {
+		entries, err := os.ReadDir(root)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			dir := filepath.Join(root, e.Name())
+			if _, err := os.Stat(filepath.Join(dir, "main.wasm")); err != nil {
+				continue
+			}
+			cases = append(cases, runCase{name: filepath.Base(root) + "/" + e.Name(), dir: dir})
+		}
+	}
+	return cases
+}
+
+func readLines(path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// runFixture runs a case folder's main.wasm the way the fixtures' README
+// describes: from inside the folder, with -L . and the case's flags, env
+// and args files.
+func runFixture(t *testing.T, dir string, extraEnv ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	args := []string{"run"}
+	for _, f := range readLines(filepath.Join(dir, "flags")) {
+		args = append(args, strings.Fields(f)...)
+	}
+	for _, kv := range append(readLines(filepath.Join(dir, "env")), extraEnv...) {
+		args = append(args, "--env", kv)
+	}
+	args = append(args, "-L", ".", "main.wasm")
+	args = append(args, readLines(filepath.Join(dir, "args"))...)
+	var out, errb bytes.Buffer
+	status = runIn(dir, args[1:], &out, &errb)
+	return out.String(), errb.String(), status
+}
+
+func wantExit(dir string, def int) int {
+	if b, err := os.ReadFile(filepath.Join(dir, "expected.exit")); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+// TestRunMatchesNative runs every C program split into shared libraries and
+// compares with the output of the same C under Linux's ld.so.
+func TestRunMatchesNative(t *testing.T) {
+	cases := findCases(t, "../../testdata/link", "../../testdata/dl")
+	cases = append(cases, runCase{name: "seed/pic", dir: "../../testdata/seed/pic"})
+	if len(cases) < 10 {
+		t.Fatalf("found only %d fixture programs; run make fixtures", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			stdout, stderr, status := runFixture(t, tc.dir)
+			if want := wantExit(tc.dir, 0); status != want {
+				t.Errorf("exit status %d, want %d\nstderr:\n%s", status, want, stderr)
+			}
+			want, err := os.ReadFile(filepath.Join(tc.dir, "expected.stdout"))
+			if err != nil {
+				if os.IsNotExist(err) {
+					return // exit status only (a PIE main without libc)
+				}
+				t.Fatal(err)
+			}
+			if stdout != string(want) {
+				t.Errorf("stdout differs from the native run\n--- got\n%s\n--- want\n%s\nstderr:\n%s", stdout, want, stderr)
+			}
+		})
+	}
+}
+
+// TestRunErrors checks load and link failures: exit status 127 and the
+// ld.so-style message naming the library or symbol.
+func TestRunErrors(t *testing.T) {
+	cases := findCases(t, "../../testdata/link/errors")
+	if len(cases) == 0 {
+		t.Fatal("no error fixtures")
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			stdout, stderr, status := runFixture(t, tc.dir)
+			if want := wantExit(tc.dir, 127); status != want {
+				t.Errorf("exit status %d, want %d\nstderr:\n%s", status, want, stderr)
+			}
+			for _, line := range readLines(filepath.Join(tc.dir, "expected.stderr")) {
+				if !strings.Contains(stderr, line) {
+					t.Errorf("stderr lacks %q\nstderr:\n%s", line, stderr)
+				}
+			}
+			if stdout != "" && status == 127 {
+				t.Errorf("a failed load must not run the program; stdout:\n%s", stdout)
+			}
+		})
+	}
+}
+
+// TestLibraryPathEnv finds the searchpath case's libraries through
+// WASMDL_LIBRARY_PATH instead of -L.
+func TestLibraryPathEnv(t *testing.T) {
+	dir := "../../testdata/link/searchpath"
+	t.Setenv("WASMDL_LIBRARY_PATH", "/nonexistent:"+mustAbs(t, filepath.Join(dir, "sub")))
+	var out, errb bytes.Buffer
+	status := runIn(dir, []string{"main.wasm"}, &out, &errb)
+	want, _ := os.ReadFile(filepath.Join(dir, "expected.stdout"))
+	if status != 0 || out.String() != string(want) {
+		t.Fatalf("status %d, stdout %q, stderr %q", status, out.String(), errb.String())
+	}
+	// Without either, the libraries are not found.
+	t.Setenv("WASMDL_LIBRARY_PATH", "")
+	out.Reset()
+	errb.Reset()
+	if status := runIn(dir, []string{"main.wasm"}, &out, &errb); status != 127 ||
+		!strings.Contains(errb.String(), "libsp1.so: cannot open shared object file") {
+		t.Fatalf("status %d, stderr %q", status, errb.String())
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestRunDebugAndMap checks WASMDL_DEBUG traces and --map.
+func TestRunDebugAndMap(t *testing.T) {
+	dir := "../../testdata/link/diamond"
+	t.Setenv("WASMDL_DEBUG", "libs,bindings")
+	var out, errb bytes.Buffer
+	if status := runIn(dir, []string{"--map", "-L", ".", "main.wasm"}, &out, &errb); status != 0 {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	e := errb.String()
+	for _, want := range []string{
+		"wasmdl: libs: libbase.so => ", "(via -L, needed by ",
+		"wasmdl: bindings: ", "-> libbase.so",
+		"wasmdl: layout:", "data   [0x", "libbase.so", "table  [0x",
+	} {
+		if !strings.Contains(e, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, e)
+		}
+	}
+	// libbase.so is needed twice (diamond) but loaded once.
+	if n := strings.Count(e, "wasmdl: libs: libbase.so => "); n != 1 {
+		t.Errorf("libbase.so loaded %d times", n)
+	}
+}
