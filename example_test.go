@@ -1,0 +1,82 @@
+package wasmdl_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/wasmdl/wasmdl"
+)
+
+// Example runs the seed experiment done right: a main module and two
+// shared libraries whose data and stack frames no longer collide.
+func Example() {
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wasmdl.RuntimeConfig())
+	defer rt.Close(ctx)
+
+	cfg := wasmdl.NewConfig().
+		WithSearchPath("testdata/seed/pic").
+		WithModuleConfig(wazero.NewModuleConfig().WithStdout(os.Stdout))
+	p, err := wasmdl.NewLinker(rt, cfg).Load(ctx, "testdata/seed/pic/main.wasm")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close(ctx)
+	status, err := p.Run(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("exit status", status)
+	// Output:
+	// main data: hello
+	// libextra: my data is HELLO
+	// extra data: HELLO
+	// libextra: my data is HELLO
+	// same address: no
+	// libclobber: my stack buffer is abcde
+	// main stack buffer after clobber: hello
+	// depth check: 5
+	// exit status 0
+}
+
+// ExampleProcess_Open loads a plugin into a running process, calls it from
+// Go, unloads it and loads it again: its constructor runs again and its
+// state starts afresh.
+func ExampleProcess_Open() {
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wasmdl.RuntimeConfig())
+	defer rt.Close(ctx)
+
+	cfg := wasmdl.NewConfig().WithSearchPath("testdata/dl/plugin").
+		WithModuleConfig(wazero.NewModuleConfig().WithStdout(os.Stdout))
+	// Any main with libc will do as the plugin host; this one prints nothing.
+	p, err := wasmdl.NewLinker(rt, cfg).Load(ctx, "testdata/dl/plugin/host.wasm")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close(ctx)
+
+	for round := 1; round <= 2; round++ {
+		lib, err := p.Open(ctx, "libplugin.so", wasmdl.Now)
+		if err != nil {
+			log.Fatal(err)
+		}
+		apply, err := lib.Lookup(ctx, "plugin_apply")
+		if err != nil {
+			log.Fatal(err)
+		}
+		for i := 0; i < 2; i++ {
+			res, err := apply.Function().Call(ctx, 10)
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Printf("round %d: plugin_apply(10) = %d\n", round, int32(res[0]))
+		}
+		if err := lib.Close(ctx); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
