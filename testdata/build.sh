@@ -381,6 +381,13 @@ at link/args
 lib libshow.so show.c
 prog libshow.so
 
+say link/tls
+at link/tls
+XCFLAGS="-matomics -mbulk-memory" solib libtlsuse.so tls.c -Wl,--shared-memory \
+  -Wl,--export=__wasm_init_tls -Wl,--export=__tls_base -Wl,--export=__tls_size -Wl,--export=__tls_align
+native_lib libtlsuse.so tls.c
+prog libtlsuse.so
+
 say link/pie
 at link/pie
 solib libpb.so pb.c
@@ -416,5 +423,10 @@ errprog libbig.so
 at link/errors/ctortrap
 solib libtrap.so trap.c
 errprog libtrap.so
+
+at link/errors/weakcall
+solib libweakcall.so weakcall.c
+errprog libweakcall.so
+echo 134 >expected.exit # a trap, like a native crash in abort()
 
 say done

@@ -2,12 +2,23 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tetratelabs/wazero"
 )
+
+func init() {
+	// wazero v1.12.0 computes its version lazily and unsynchronised the
+	// first time a runtime is created; tests create runtimes in parallel,
+	// so create one first (the race detector would flag wazero otherwise).
+	ctx := context.Background()
+	wazero.NewRuntime(ctx).Close(ctx)
+}
 
 // runCase describes one program under testdata: a folder with main.wasm,
 // its libraries, and what Linux's ld.so printed for the same C
