@@ -13,6 +13,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/wasmdl/wasmdl"
+	"github.com/wasmdl/wasmdl/internal/check"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
@@ -45,6 +46,7 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	stackSize := fs.String("stack-size", "", "stack `SIZE` for a PIE main (e.g. 1M); default 64K")
 	maxMemory := fs.String("max-memory", "", "cap the shared memory at `SIZE` (e.g. 256M); default 4G")
 	showMap := fs.Bool("map", false, "print the memory and table layout to stderr before running")
+	svgPath := fs.String("svg", "", "with --map, also draw the layout as SVG to `FILE`")
 	cacheDir := fs.String("cache-dir", "", "keep compiled code in `DIR` across runs")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: wasmdl run [flags] MAIN [ARGS...]")
@@ -129,6 +131,15 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	defer p.Close(ctx)
 	if *showMap {
 		printMap(stderr, p.Layout())
+		if *svgPath != "" {
+			if err := writeLayoutSVG(*svgPath, mainPath, p.Layout()); err != nil {
+				fmt.Fprintf(stderr, "wasmdl: --svg: %v\n", err)
+				return 2
+			}
+		}
+	} else if *svgPath != "" {
+		fmt.Fprintln(stderr, "wasmdl: --svg needs --map")
+		return 2
 	}
 	status, err := p.Run(ctx)
 	if err != nil {
@@ -165,6 +176,51 @@ func printMap(w io.Writer, regions []wasmdl.Region) {
 		}
 		fmt.Fprintf(w, "  %-6s [0x%08x, 0x%08x) %8d %-5s %s\n", r.Kind, r.Start, r.End, r.End-r.Start, unit, r.Module)
 	}
+}
+
+// writeLayoutSVG draws the layout the linker chose, one lane per module:
+// the safe counterpart of check's picture of colliding modules.
+func writeLayoutSVG(path, title string, regions []wasmdl.Region) error {
+	var mem, tab []check.Lane
+	lane := func(lanes []check.Lane, name string) ([]check.Lane, int) {
+		for i, l := range lanes {
+			if l.Name == name {
+				return lanes, i
+			}
+		}
+		return append(lanes, check.Lane{Name: name}), len(lanes)
+	}
+	for _, r := range regions {
+		kind := r.Kind
+		switch kind {
+		case "table":
+			kind = "slots"
+		case "data+stack", "data+stack+heap", "tls":
+			kind = "data"
+		}
+		span := check.Span{Start: r.Start, End: r.End, Label: r.Kind, Kind: kind}
+		var i int
+		if r.Kind == "table" {
+			tab, i = lane(tab, r.Module)
+			tab[i].Spans = append(tab[i].Spans, span)
+		} else {
+			mem, i = lane(mem, r.Module)
+			mem[i].Spans = append(mem[i].Spans, span)
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	panels := []check.Panel{{Title: "memory (bytes)", Lanes: mem}}
+	if len(tab) > 0 {
+		panels = append(panels, check.Panel{Title: "table (slots)", Lanes: tab})
+	}
+	if err := check.DrawLayout(f, "wasmdl run --map: "+title, panels...); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // parseSize reads 65536, 64K, 64KiB, 1M, 1G.

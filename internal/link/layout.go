@@ -143,10 +143,24 @@ func (p *Process) Layout() []Region {
 		rs = append(rs, Region{main.name, "table", 1, p.tableFloor})
 	}
 	for _, o := range p.objects {
-		if o.state == stateClosed || !o.info.pic || o.tableSize == 0 {
+		if o.state == stateClosed {
 			continue
 		}
-		rs = append(rs, Region{o.name, "table", uint64(o.tableBase), uint64(o.tableBase) + uint64(o.tableSize)})
+		if o.info.pic && o.tableSize > 0 {
+			rs = append(rs, Region{o.name, "table", uint64(o.tableBase), uint64(o.tableBase) + uint64(o.tableSize)})
+		}
+		// Slots the loader gave functions that their module's own element
+		// segments do not place (exported functions whose address is taken).
+		extra := append([]uint32(nil), o.extraSlots...)
+		sort.Slice(extra, func(i, j int) bool { return extra[i] < extra[j] })
+		for i := 0; i < len(extra); {
+			j := i + 1
+			for j < len(extra) && extra[j] == extra[j-1]+1 {
+				j++
+			}
+			rs = append(rs, Region{o.name, "table", uint64(extra[i]), uint64(extra[j-1]) + 1})
+			i = j
+		}
 	}
 	return rs
 }
