@@ -13,10 +13,12 @@ help:
 
 fixtures:
 	bash testdata/build.sh
+	bash testdata/dl/build.sh
+	bash internal/check/testdata/build.sh
 
 fixtures-check: fixtures
-	git diff --exit-code -- testdata
-	@untracked="$$(git ls-files --others --exclude-standard -- testdata)"; \
+	git diff --exit-code -- testdata internal/check/testdata
+	@untracked="$$(git ls-files --others --exclude-standard -- testdata internal/check/testdata)"; \
 	if [ -n "$$untracked" ]; then \
 		echo "untracked files under testdata/ (commit them or fix build.sh):"; \
 		echo "$$untracked"; \

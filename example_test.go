@@ -50,17 +50,17 @@ func ExampleProcess_Open() {
 	rt := wazero.NewRuntimeWithConfig(ctx, wasmdl.RuntimeConfig())
 	defer rt.Close(ctx)
 
-	cfg := wasmdl.NewConfig().WithSearchPath("testdata/dl/plugin").
-		WithModuleConfig(wazero.NewModuleConfig().WithStdout(os.Stdout))
-	// Any main with libc will do as the plugin host; this one prints nothing.
-	p, err := wasmdl.NewLinker(rt, cfg).Load(ctx, "testdata/dl/plugin/host.wasm")
+	cfg := wasmdl.NewConfig().WithSearchPath("testdata/dl/plugin")
+	// A process without a program of its own: it only hosts plugins.
+	p, err := wasmdl.NewLinker(rt, cfg).LoadEmpty(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer p.Close(ctx)
 
-	for round := 1; round <= 2; round++ {
-		lib, err := p.Open(ctx, "libplugin.so", wasmdl.Now)
+	// Load, call, unload; then load the new version in its place (hot reload).
+	for round, name := range []string{"libplugin.so", "libplugin.so", "libplugin2.so"} {
+		lib, err := p.Open(ctx, name, wasmdl.Now)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -73,10 +73,17 @@ func ExampleProcess_Open() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			fmt.Printf("round %d: plugin_apply(10) = %d\n", round, int32(res[0]))
+			fmt.Printf("round %d: %s: plugin_apply(10) = %d\n", round+1, name, int32(res[0]))
 		}
 		if err := lib.Close(ctx); err != nil {
 			log.Fatal(err)
 		}
 	}
+	// Output:
+	// round 1: libplugin.so: plugin_apply(10) = 101
+	// round 1: libplugin.so: plugin_apply(10) = 102
+	// round 2: libplugin.so: plugin_apply(10) = 101
+	// round 2: libplugin.so: plugin_apply(10) = 102
+	// round 3: libplugin2.so: plugin_apply(10) = 201
+	// round 3: libplugin2.so: plugin_apply(10) = 202
 }

@@ -96,7 +96,7 @@ type Symbol struct {
 func (p *Process) symbol(s *link.Sym) *Symbol {
 	sym := &Symbol{Name: s.Name, Module: s.Definer, Func: s.Func, Address: s.Value}
 	if s.Func {
-		sym.fn = p.p.Function(s.Value, s.Type)
+		sym.fn = s.Fn
 	}
 	return sym
 }

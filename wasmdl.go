@@ -114,3 +114,15 @@ type DepEdge = link.DepEdge
 func (l *Linker) Deps(mainPath string) (*DepTree, error) {
 	return l.l.Deps(filepath.ToSlash(mainPath))
 }
+
+// LoadEmpty starts a process with no program of its own, for hosts that
+// only want plugins: [Process.Open] loads libraries into it, with their own
+// memory, table and stack as for any process. [Process.Run] has nothing to
+// run in it.
+func (l *Linker) LoadEmpty(ctx context.Context) (*Process, error) {
+	p, err := l.l.LoadEmpty(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Process{p: p}, nil
+}

@@ -15,14 +15,30 @@ import (
 // second process (or a second dlopen) of the same bytes parses and compiles
 // nothing.
 type infoCache struct {
-	mu sync.Mutex
-	m  map[[32]byte]*moduleInfo
+	mu    sync.Mutex
+	m     map[[32]byte]*moduleInfo
+	bySrc map[*byte]*moduleInfo // by the file cache's buffer: no rehashing
 }
 
 func (c *infoCache) get(data []byte) (*moduleInfo, error) {
+	if len(data) == 0 {
+		return nil, &wasmfile.FormatError{Msg: "empty file", Err: wasmfile.ErrUnexpectedEOF}
+	}
+	c.mu.Lock()
+	mi := c.bySrc[&data[0]]
+	c.mu.Unlock()
+	if mi != nil && len(mi.data) == len(data) {
+		return mi, nil
+	}
 	key := sha256.Sum256(data)
 	c.mu.Lock()
-	mi := c.m[key]
+	mi = c.m[key]
+	if mi != nil {
+		if c.bySrc == nil {
+			c.bySrc = map[*byte]*moduleInfo{}
+		}
+		c.bySrc[&data[0]] = mi
+	}
 	c.mu.Unlock()
 	if mi != nil {
 		return mi, nil
@@ -31,7 +47,7 @@ func (c *infoCache) get(data []byte) (*moduleInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	mi = newModuleInfo(f, data, fmt.Sprintf("%x", key[:8]))
+	mi = newModuleInfo(f, data, fmt.Sprintf("%x", key[:12]))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.m[key]; old != nil {
@@ -39,8 +55,10 @@ func (c *infoCache) get(data []byte) (*moduleInfo, error) {
 	}
 	if c.m == nil {
 		c.m = map[[32]byte]*moduleInfo{}
+		c.bySrc = map[*byte]*moduleInfo{}
 	}
 	c.m[key] = mi
+	c.bySrc[&data[0]] = mi
 	return mi, nil
 }
 

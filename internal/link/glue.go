@@ -16,7 +16,27 @@ const (
 	modHost   = "$host"   // wasmdl's host functions
 )
 
-func objModName(o *object) string { return fmt.Sprintf("$o%d", o.id) }
+// definers numbers the instances a generated module imports functions
+// from: "$d0", "$d1"... in order of first use. Its bytes then depend on the
+// libraries involved, not on process-wide object numbers, so reopening a
+// library generates the same bytes and hits the compilation cache.
+type definers struct {
+	list  []*object
+	index map[*object]int
+}
+
+func (d *definers) name(o *object) string {
+	if d.index == nil {
+		d.index = map[*object]int{}
+	}
+	i, ok := d.index[o]
+	if !ok {
+		i = len(d.list)
+		d.index[o] = i
+		d.list = append(d.list, o)
+	}
+	return fmt.Sprintf("$d%d", i)
+}
 
 var (
 	i32Type = wasmfile.GlobalType{Type: wasmfile.I32}
@@ -54,8 +74,9 @@ type sharedItem struct {
 // funcs says. Everything o imports from "env" must be listed here; the
 // result depends only on the layout and the bindings, so it is
 // byte-identical between runs with the same libraries.
-func (p *Process) buildGlue(o *object, funcs map[string]*funcBinding) ([]byte, error) {
+func (p *Process) buildGlue(o *object, funcs map[string]*funcBinding) ([]byte, []*object, error) {
 	var m wasmgen.Module
+	var defs definers
 	type exp struct {
 		name string
 		kind wasmfile.ExternKind
@@ -96,7 +117,7 @@ func (p *Process) buildGlue(o *object, funcs map[string]*funcBinding) ([]byte, e
 			exports = append(exports, exp{im.Name, wasmfile.KindTable, idx})
 		case wasmfile.RoleStackPointer:
 			if !im.Global.Mutable || im.Global.Type != wasmfile.I32 {
-				return nil, fmt.Errorf("%s: import env.%s must be (mut i32), is %s", o.name, im.Name, im.Global)
+				return nil, nil, fmt.Errorf("%s: import env.%s must be (mut i32), is %s", o.name, im.Name, im.Global)
 			}
 			src := p.shared[wasmfile.NameStackPointer]
 			idx := m.ImportGlobal(p.sharedModName(wasmfile.NameStackPointer), src.export, mutI32)
@@ -112,7 +133,7 @@ func (p *Process) buildGlue(o *object, funcs map[string]*funcBinding) ([]byte, e
 			b := funcs[im.Name]
 			switch b.kind {
 			case bindDirect:
-				idx := m.ImportFunc(objModName(b.def), b.name, b.typ)
+				idx := m.ImportFunc(defs.name(b.def), b.name, b.typ)
 				exports = append(exports, exp{im.Name, wasmfile.KindFunc, idx})
 			case bindHost:
 				idx := m.ImportFunc(modHost, b.name, b.typ)
@@ -140,11 +161,11 @@ func (p *Process) buildGlue(o *object, funcs map[string]*funcBinding) ([]byte, e
 				if ci.Weak {
 					v = 0
 				} else {
-					return nil, &UndefinedError{Symbol: im.Name, NeededBy: o.name}
+					return nil, nil, &UndefinedError{Symbol: im.Name, NeededBy: o.name}
 				}
 			}
 			if im.Global.Type != wasmfile.I32 {
-				return nil, fmt.Errorf("%s: import env.%s must be an i32 global, is %s", o.name, im.Name, im.Global)
+				return nil, nil, fmt.Errorf("%s: import env.%s must be an i32 global, is %s", o.name, im.Name, im.Global)
 			}
 			idx := m.GlobalI32(im.Global.Mutable, int32(v))
 			exports = append(exports, exp{im.Name, wasmfile.KindGlobal, idx})
@@ -168,13 +189,13 @@ func (p *Process) buildGlue(o *object, funcs map[string]*funcBinding) ([]byte, e
 			idx := m.Func(b.typ, body)
 			exports = append(exports, exp{im.Name, wasmfile.KindFunc, idx})
 		case wasmfile.RoleOther:
-			return nil, fmt.Errorf("%s: unsupported import env.%s (%s)", o.name, im.Name, im.Kind)
+			return nil, nil, fmt.Errorf("%s: unsupported import env.%s (%s)", o.name, im.Name, im.Kind)
 		}
 	}
 	for _, e := range exports {
 		m.Export(e.name, e.kind, e.idx)
 	}
-	return m.Bytes(), nil
+	return m.Bytes(), defs.list, nil
 }
 
 // buildGOT generates a module exporting one mutable i32 global per name,
@@ -206,9 +227,10 @@ type slotFill struct {
 // buildFiller generates a module whose active element segments write each
 // function into its slot when instantiated: wazero has no table-set API, so
 // this is how the loader places functions.
-func (p *Process) buildFiller(fills []slotFill) []byte {
+func (p *Process) buildFiller(fills []slotFill) ([]byte, []*object) {
 	sort.Slice(fills, func(i, j int) bool { return fills[i].slot < fills[j].slot })
 	var m wasmgen.Module
+	var defs definers
 	tab := m.ImportTable(p.sharedModName(wasmfile.NameTable), p.shared[wasmfile.NameTable].export, 0)
 	idx := make([]uint32, len(fills))
 	for i, f := range fills {
@@ -216,7 +238,7 @@ func (p *Process) buildFiller(fills []slotFill) []byte {
 			idx[i] = m.ImportFunc(modHost, f.name, f.typ)
 			continue
 		}
-		idx[i] = m.ImportFunc(objModName(f.def), f.name, f.typ)
+		idx[i] = m.ImportFunc(defs.name(f.def), f.name, f.typ)
 	}
 	for i := 0; i < len(fills); {
 		j := i + 1
@@ -226,7 +248,7 @@ func (p *Process) buildFiller(fills []slotFill) []byte {
 		m.ActiveElemTable(tab, fills[i].slot, idx[i:j])
 		i = j
 	}
-	return m.Bytes()
+	return m.Bytes(), defs.list
 }
 
 // buildEnv generates the process environment: whichever of memory, table
@@ -265,8 +287,20 @@ func buildTableOps(tableExport string) []byte {
 	clear := m.Func(wasmfile.FuncType{Params: []wasmfile.ValType{i32, i32}},
 		[]byte{0x20, 0x00, 0xd0, 0x70, 0x20, 0x01, 0xfc, 17, 0x00}) // local.get 0; ref.null; local.get 1; table.fill 0
 	size := m.Func(wasmfile.FuncType{Results: []wasmfile.ValType{i32}}, []byte{0xfc, 16, 0x00})
+	// call_v(slot) and call_i(arg, slot) call a table entry of type () -> ()
+	// or (i32) -> () (exit handlers). wazero's table.LookupFunction returns
+	// the wrong function for entries placed from an imported function, so
+	// the host calls through call_indirect instead.
+	voidType := m.Type(wasmfile.FuncType{})
+	argType := m.Type(wasmfile.FuncType{Params: []wasmfile.ValType{i32}})
+	callV := m.Func(wasmfile.FuncType{Params: []wasmfile.ValType{i32}},
+		wasmgen.CallIndirect(wasmgen.LocalGet(nil, 0), voidType, 0))
+	callI := m.Func(wasmfile.FuncType{Params: []wasmfile.ValType{i32, i32}},
+		wasmgen.CallIndirect(wasmgen.LocalGet(wasmgen.LocalGet(nil, 0), 1), argType, 0))
 	m.Export("grow", wasmfile.KindFunc, grow)
 	m.Export("clear", wasmfile.KindFunc, clear)
 	m.Export("size", wasmfile.KindFunc, size)
+	m.Export("call_v", wasmfile.KindFunc, callV)
+	m.Export("call_i", wasmfile.KindFunc, callI)
 	return m.Bytes()
 }

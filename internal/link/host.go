@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/wasmdl/wasmdl/wasmfile"
@@ -87,7 +86,7 @@ func (l *Linker) instantiateHosts(ctx context.Context) error {
 			l.hostErr = err
 			return
 		}
-		if l.host, err = l.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions()); err != nil {
+		if l.host, err = l.rt.InstantiateModule(ctx, cm, quietConfig); err != nil {
 			l.hostErr = err
 			return
 		}
@@ -132,7 +131,7 @@ func (l *Linker) instantiateWASI(ctx context.Context) (api.Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	return l.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	return l.rt.InstantiateModule(ctx, cm, quietConfig)
 }
 
 func (l *Linker) processOf(m api.Module) *Process {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/experimental/table"
 	"github.com/wasmdl/wasmdl/internal/search"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
@@ -30,6 +29,10 @@ const (
 	handleDefault = 0          // RTLD_DEFAULT
 	handleNext    = 0xffffffff // RTLD_NEXT ((void *)-1)
 )
+
+// errNoLoad is RTLD_NOLOAD's "not loaded": glibc returns NULL for it
+// without setting a dlerror message.
+var errNoLoad = errors.New("library is not already loaded (RTLD_NOLOAD)")
 
 // maxGuestString bounds names read from guest memory.
 const maxGuestString = 4096
@@ -145,7 +148,8 @@ func (p *Process) exitRunnerSlot(ctx context.Context) (uint32, error) {
 	if err := p.syncSpaces(ctx); err != nil {
 		return 0, err
 	}
-	if _, err := p.instantiateGenerated(ctx, "table filler", p.buildFiller(tmp.fills), nil, nil); err != nil {
+	data, defs := p.buildFiller(tmp.fills)
+	if _, err := p.instantiateGenerated(ctx, "table filler", data, nil, nil, defs); err != nil {
 		return 0, err
 	}
 	return slot, nil
@@ -237,15 +241,36 @@ func (p *Process) dlopenGuest(ctx context.Context, caller *object, pathPtr, flag
 	}
 	o, err := p.open(ctx, name, flags, caller)
 	if err != nil {
-		p.dlError = err.Error()
+		if err != errNoLoad {
+			p.dlError = dlopenMessage(name, err)
+		}
 		return 0
 	}
 	return handle(o)
 }
 
+// dlopenMessage words a failed dlopen as glibc's dlerror does:
+// "NAME: undefined symbol: SYM", "NAME: invalid mode for dlopen(): ...".
+func dlopenMessage(name string, err error) string {
+	var ue *UndefinedError
+	var errs LinkErrors
+	if errors.As(err, &errs) && len(errs) > 0 {
+		err = errs[0]
+	}
+	switch {
+	case errors.As(err, &ue):
+		return ue.NeededBy + ": undefined symbol: " + ue.Symbol
+	case errors.Is(err, errBadMode):
+		return name + ": " + err.Error()
+	}
+	return err.Error()
+}
+
+var errBadMode = errors.New("invalid mode for dlopen(): Invalid argument")
+
 func checkMode(flags uint32) error {
 	if flags&^rtldKnown != 0 || flags&(RTLDLazy|RTLDNow) == 0 || (flags&RTLDGlobal != 0 && flags&RTLDLocalWASI != 0) {
-		return errors.New("invalid mode for dlopen(): Invalid argument")
+		return errBadMode
 	}
 	return nil
 }
@@ -286,7 +311,7 @@ func (p *Process) open(ctx context.Context, name string, flags uint32, requester
 				return reuse(o), nil
 			}
 		}
-		return nil, fmt.Errorf("%s: library is not already loaded (RTLD_NOLOAD)", name)
+		return nil, errNoLoad
 	}
 	o, isNew, err := p.deps.loadObject(req, nil)
 	if err != nil {
@@ -361,6 +386,7 @@ type Sym struct {
 	Value   uint32 // data address, or the function's table slot
 	Type    wasmfile.FuncType
 	Definer string
+	Fn      api.Function // the function, callable from Go
 }
 
 // lookupSym searches scope in order for name; functions get their one
@@ -379,7 +405,8 @@ func (p *Process) lookupSym(ctx context.Context, scope []*object, name string) (
 		if err != nil {
 			return nil, err
 		}
-		return &Sym{Name: name, Func: true, Value: slot, Type: o.info.funcType[name], Definer: o.name}, nil
+		return &Sym{Name: name, Func: true, Value: slot, Type: o.info.funcType[name], Definer: o.name,
+			Fn: o.instance.ExportedFunction(name)}, nil
 	}
 	return nil, fmt.Errorf("undefined symbol: %s", name)
 }
@@ -392,7 +419,8 @@ func (p *Process) ensureSlot(ctx context.Context, def *object, name string) (uin
 		if err := p.syncSpaces(ctx); err != nil {
 			return 0, err
 		}
-		if _, err := p.instantiateGenerated(ctx, "table filler", p.buildFiller(tmp.fills), nil, def.batch); err != nil {
+		data, defs := p.buildFiller(tmp.fills)
+		if _, err := p.instantiateGenerated(ctx, "table filler", data, nil, def.batch, defs); err != nil {
 			return 0, err
 		}
 	}
@@ -407,7 +435,7 @@ func (p *Process) dlsymScope(caller *object, h uint32) ([]*object, string, error
 		if caller != nil && !caller.global {
 			scope = append(scope, localScope(caller)...)
 		}
-		return scope, "RTLD_DEFAULT", nil
+		return scope, p.programName(), nil
 	case h == handleNext:
 		scope := p.globalScope()
 		if caller != nil && !caller.global {
@@ -415,10 +443,10 @@ func (p *Process) dlsymScope(caller *object, h uint32) ([]*object, string, error
 		}
 		for i, o := range scope {
 			if o == caller {
-				return scope[i+1:], "RTLD_NEXT", nil
+				return scope[i+1:], p.programName(), nil
 			}
 		}
-		return nil, "RTLD_NEXT", errors.New("RTLD_NEXT used in code not dynamically loaded")
+		return nil, p.programName(), errors.New("RTLD_NEXT used in code not dynamically loaded")
 	}
 	o := p.objectOfHandle(h)
 	if o == nil {
@@ -507,7 +535,7 @@ func (p *Process) dladdrGuest(ctx context.Context, addr, info uint32) uint32 {
 	if owner == nil {
 		return 0
 	}
-	fname, err := p.guestString(ctx, owner.path)
+	fname, err := p.guestString(ctx, p.displayName(owner))
 	if err != nil {
 		return 0
 	}
@@ -522,6 +550,26 @@ func (p *Process) dladdrGuest(ctx context.Context, addr, info uint32) uint32 {
 	p.memory.WriteUint32Le(info+8, snamePtr)
 	p.memory.WriteUint32Le(info+12, saddr)
 	return 1
+}
+
+// programName is how glibc names the main program in messages: argv[0].
+func (p *Process) programName() string {
+	if len(p.args) > 0 && p.args[0] != "" {
+		return p.args[0]
+	}
+	return p.main.name
+}
+
+// displayName is a library's name as glibc's link map holds it: the name
+// it was opened under when that was a path, else the path it was found at.
+func (p *Process) displayName(o *object) string {
+	if o.isMain {
+		return p.programName()
+	}
+	if containsSlash(o.name) {
+		return o.name
+	}
+	return p.deps.searcher.Display(o.path)
 }
 
 // guestString places s in loader-owned memory once and returns its address.
@@ -542,20 +590,6 @@ func (p *Process) guestString(ctx context.Context, s string) (uint32, error) {
 	p.memory.Write(a, append([]byte(s), 0))
 	p.strings[s] = a
 	return a, nil
-}
-
-// Function returns a Go-callable function for a table slot holding a
-// function of type t.
-func (p *Process) Function(slot uint32, t wasmfile.FuncType) api.Function {
-	params := make([]api.ValueType, len(t.Params))
-	for i, v := range t.Params {
-		params[i] = api.ValueType(v)
-	}
-	results := make([]api.ValueType, len(t.Results))
-	for i, v := range t.Results {
-		results[i] = api.ValueType(v)
-	}
-	return table.LookupFunction(p.tableOps, 0, slot, params, results)
 }
 
 // Open is dlopen for Go hosts.

@@ -57,6 +57,7 @@ type Linker struct {
 	cfg Config
 
 	infos infoCache
+	files search.FileCache
 
 	compileMu sync.Mutex
 	compiled  map[string]wazero.CompiledModule // by content hash
@@ -85,6 +86,7 @@ func (l *Linker) searcher(mainDir string) *search.Searcher {
 	return &search.Searcher{
 		FS: l.cfg.FS, Root: l.cfg.Root, Cwd: l.cfg.Cwd,
 		Paths: l.cfg.SearchPaths, EnvPaths: l.cfg.EnvPaths, MainDir: mainDir,
+		Cache: &l.files,
 	}
 }
 

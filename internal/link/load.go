@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/wasmdl/wasmdl/internal/search"
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
@@ -100,26 +101,12 @@ type batch struct {
 // Load reads the main module and its libraries, links them into a new
 // process and runs their relocations and constructors. The returned process
 // is ready for Run. On error nothing is left instantiated.
-func (l *Linker) Load(ctx context.Context, mainPath string, args []string) (_ *Process, err error) {
-	if err := l.instantiateHosts(ctx); err != nil {
-		return nil, fmt.Errorf("wasmdl host modules: %w", err)
-	}
-	p := &Process{
-		l: l, byID: map[int]*object{}, shared: map[string]sharedItem{},
-		slots: map[slotKey]uint32{}, hostSlots: map[string]uint32{}, tags: map[string]wasmfile.FuncType{},
-		args: args,
-	}
-	defer func() {
-		if err != nil {
-			p.Close(ctx)
-		}
-	}()
+func (l *Linker) Load(ctx context.Context, mainPath string, args []string) (*Process, error) {
 	name := mainPath
 	if !strings.Contains(name, "/") {
 		name = "./" + name
 	}
-	s := l.searcher("")
-	p.deps = &depResolver{searcher: s, cache: &l.infos, byName: map[string]*object{}, byPath: map[string]*object{}}
+	p := l.newProcess(args)
 	main, _, err := p.deps.loadObject(search.Request{Name: name}, nil)
 	if err != nil {
 		var me *MissingError
@@ -129,7 +116,54 @@ func (l *Linker) Load(ctx context.Context, mainPath string, args []string) (_ *P
 		return nil, err
 	}
 	main.name = path.Base(main.path)
+	return l.start(ctx, p, main)
+}
+
+// LoadEmpty starts a process with no program of its own: an empty
+// position-independent main, so that a host can open libraries into it.
+func (l *Linker) LoadEmpty(ctx context.Context) (*Process, error) {
+	p := l.newProcess(nil)
+	mi, err := l.infos.get(emptyMain)
+	if err != nil {
+		return nil, err
+	}
+	main := &object{name: "(empty main)", path: path.Join(p.deps.searcher.Cwd, "(empty main)"), via: "wasmdl", info: mi}
+	return l.start(ctx, p, main)
+}
+
+// emptyMain is a position-independent module with no code and no data.
+var emptyMain = func() []byte {
+	var m wasmgen.Module
+	m.ImportGlobal("env", wasmfile.NameMemoryBase, i32Type)
+	b, err := wasmfile.WithDylink(m.Bytes(), &wasmfile.Dylink{})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
+
+func (l *Linker) newProcess(args []string) *Process {
+	p := &Process{
+		l: l, byID: map[int]*object{}, shared: map[string]sharedItem{},
+		slots: map[slotKey]uint32{}, hostSlots: map[string]uint32{}, tags: map[string]wasmfile.FuncType{},
+		args: args,
+	}
+	p.deps = &depResolver{searcher: l.searcher(""), cache: &l.infos, byName: map[string]*object{}, byPath: map[string]*object{}}
+	return p
+}
+
+// start links the main module with its preloads and NEEDED closure.
+func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Process, err error) {
+	if err := l.instantiateHosts(ctx); err != nil {
+		return nil, fmt.Errorf("wasmdl host modules: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			p.Close(ctx)
+		}
+	}()
 	main.isMain = true
+	s := p.deps.searcher
 	s.MainDir = main.dir()
 	l.debugf("libs", "main %s", s.Display(main.path))
 
@@ -691,7 +725,7 @@ func (p *Process) sharedModName(item string) string { return modShared + item }
 
 // resolve maps an import module name to the instance that provides it, for
 // the instantiation of o (nil for generated modules).
-func (p *Process) resolve(name string, o *object, b *batch) api.Module {
+func (p *Process) resolve(name string, o *object, b *batch, defs []*object) api.Module {
 	switch {
 	case name == "env" && o != nil:
 		return o.glue
@@ -712,26 +746,37 @@ func (p *Process) resolve(name string, o *object, b *batch) api.Module {
 			return s.provider.instance
 		}
 		return p.env
-	case strings.HasPrefix(name, "$o"):
-		var id int
-		if _, err := fmt.Sscanf(name, "$o%d", &id); err == nil {
-			if d := p.byID[id]; d != nil {
-				return d.instance
-			}
+	case strings.HasPrefix(name, "$d"):
+		var i int
+		if _, err := fmt.Sscanf(name, "$d%d", &i); err == nil && i >= 0 && i < len(defs) {
+			return defs[i].instance
 		}
 	}
 	return nil
 }
 
+// quietConfig instantiates modules whose WASI state is never used:
+// libraries (their WASI calls act on the main's state) and generated
+// modules. Anonymous, no start functions, and a fixed random source, which
+// spares wazero seeding a math/rand generator (about 50 µs) per instance.
+var quietConfig = wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(zeroReader{})
+
+type zeroReader struct{}
+
+func (zeroReader) Read(b []byte) (int, error) {
+	clear(b)
+	return len(b), nil
+}
+
 // instantiateGenerated compiles (cached by content) and instantiates a
 // module wasmdl generated.
-func (p *Process) instantiateGenerated(ctx context.Context, what string, data []byte, o *object, b *batch) (api.Module, error) {
+func (p *Process) instantiateGenerated(ctx context.Context, what string, data []byte, o *object, b *batch, defs []*object) (api.Module, error) {
 	cm, err := p.l.compile(ctx, contentKey(data), data)
 	if err != nil {
 		return nil, fmt.Errorf("internal error: generated %s does not compile: %w", what, err)
 	}
-	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, o, b) })
-	m, err := p.l.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, o, b, defs) })
+	m, err := p.l.rt.InstantiateModule(ctx, cm, quietConfig)
 	if err != nil {
 		return nil, fmt.Errorf("instantiate generated %s: %w", what, err)
 	}
@@ -757,21 +802,21 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 		}
 	}
 	var err error
-	if b.gotMemMod, err = p.instantiateGenerated(ctx, "GOT.mem", buildGOT(b.gotMem), nil, b); err != nil {
+	if b.gotMemMod, err = p.instantiateGenerated(ctx, "GOT.mem", buildGOT(b.gotMem), nil, b, nil); err != nil {
 		return err
 	}
-	if b.gotFunMod, err = p.instantiateGenerated(ctx, "GOT.func", buildGOT(b.gotFunc), nil, b); err != nil {
+	if b.gotFunMod, err = p.instantiateGenerated(ctx, "GOT.func", buildGOT(b.gotFunc), nil, b, nil); err != nil {
 		return err
 	}
 	for _, o := range b.instOrder {
 		if err := p.syncSpaces(ctx); err != nil {
 			return err
 		}
-		glue, err := p.buildGlue(o, b.funcs[o])
+		glue, defs, err := p.buildGlue(o, b.funcs[o])
 		if err != nil {
 			return err
 		}
-		if o.glue, err = p.instantiateGenerated(ctx, "env for "+o.name, glue, o, b); err != nil {
+		if o.glue, err = p.instantiateGenerated(ctx, "env for "+o.name, glue, o, b, defs); err != nil {
 			return err
 		}
 		if err := p.instantiateObject(ctx, o, b); err != nil {
@@ -810,7 +855,7 @@ func (p *Process) createEnv(ctx context.Context, b *batch) error {
 		top := p.stackHigh
 		sp = &top
 	}
-	env, err := p.instantiateGenerated(ctx, "environment", buildEnv(mem, table, sp, p.tags), nil, b)
+	env, err := p.instantiateGenerated(ctx, "environment", buildEnv(mem, table, sp, p.tags), nil, b, nil)
 	if err != nil {
 		return err
 	}
@@ -853,7 +898,7 @@ func (p *Process) syncSpaces(ctx context.Context) error {
 		if tp.provider != nil && tp.provider.instance == nil {
 			return nil
 		}
-		ops, err := p.instantiateGenerated(ctx, "table helpers", buildTableOps(tp.export), nil, nil)
+		ops, err := p.instantiateGenerated(ctx, "table helpers", buildTableOps(tp.export), nil, nil, nil)
 		if err != nil {
 			return err
 		}
@@ -878,12 +923,11 @@ func (p *Process) instantiateObject(ctx context.Context, o *object, b *batch) er
 	if err != nil {
 		return fmt.Errorf("%s: compile: %w", o.name, err)
 	}
-	cfg := wazero.NewModuleConfig()
+	cfg := quietConfig
 	if o.isMain && p.l.cfg.ModuleConfig != nil {
-		cfg = p.l.cfg.ModuleConfig
+		cfg = p.l.cfg.ModuleConfig.WithName("").WithStartFunctions()
 	}
-	cfg = cfg.WithName("").WithStartFunctions()
-	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, o, b) })
+	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, o, b, nil) })
 	inst, err := p.l.rt.InstantiateModule(ctx, cm, cfg)
 	if err != nil {
 		return fmt.Errorf("%s: instantiate: %w", o.name, err)
@@ -903,7 +947,8 @@ func (p *Process) fillTable(ctx context.Context, b *batch) error {
 	if len(b.fills) == 0 {
 		return nil
 	}
-	_, err := p.instantiateGenerated(ctx, "table filler", p.buildFiller(b.fills), nil, b)
+	data, defs := p.buildFiller(b.fills)
+	_, err := p.instantiateGenerated(ctx, "table filler", data, nil, b, defs)
 	return err
 }
 

@@ -6,8 +6,8 @@ import (
 	"sort"
 
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/experimental/table"
 	"github.com/wasmdl/wasmdl/internal/wasmgen"
+	"github.com/wasmdl/wasmdl/internal/wazerofix"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
@@ -53,13 +53,25 @@ func (p *Process) allocSlots(n, align uint32) (uint32, error) {
 			// All its slots are null now: wazero does not clear table
 			// entries that point into a closed module, so this had to come
 			// first.
+			p.l.owners.Delete(t.mod)
 			t.mod.Close(context.Background())
 			continue
 		}
 		kept = append(kept, t)
 	}
+	if len(kept) < len(p.tombstones) {
+		p.pruneTable()
+	}
 	p.tombstones = kept
 	return start, nil
+}
+
+// pruneTable makes wazero forget the closed modules that imported the
+// shared table (see wazerofix.PruneTables), so unloading frees them.
+func (p *Process) pruneTable() {
+	if p.tableOps != nil {
+		wazerofix.PruneTables(p.tableOps)
+	}
 }
 
 // collect returns the dlopen'ed objects that nothing keeps alive: not
@@ -150,6 +162,7 @@ func (p *Process) unload(ctx context.Context, objs []*object, runDtors bool) err
 			}
 		}
 	}
+	p.pruneTable()
 	return firstErr
 }
 
@@ -182,9 +195,9 @@ func (p *Process) runExitFunc(ctx context.Context, o *object, h exitFunc) error 
 	}
 	var err error
 	if h.hasArg {
-		_, err = table.LookupFunction(p.tableOps, 0, h.slot, []api.ValueType{api.ValueTypeI32}, nil).Call(ctx, uint64(h.arg))
+		_, err = p.tableOps.ExportedFunction("call_i").Call(ctx, uint64(h.arg), uint64(h.slot))
 	} else {
-		_, err = table.LookupFunction(p.tableOps, 0, h.slot, nil, nil).Call(ctx)
+		_, err = p.tableOps.ExportedFunction("call_v").Call(ctx, uint64(h.slot))
 	}
 	if err != nil {
 		return &CallError{Module: o.name, Func: fmt.Sprintf("exit handler (slot %d)", h.slot), Err: err}
@@ -234,7 +247,7 @@ func (p *Process) tombstone(ctx context.Context, o *object) error {
 		m.ActiveElemTable(tab, e.slot, []uint32{fn})
 		slots[i] = e.slot
 	}
-	mod, err := p.instantiateGenerated(ctx, "tombstone for "+o.name, sortedModule(&m), nil, nil)
+	mod, err := p.instantiateGenerated(ctx, "tombstone for "+o.name, m.Bytes(), nil, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -259,8 +272,6 @@ func (p *Process) clearSlots(slots []uint32) error {
 	}
 	return nil
 }
-
-func sortedModule(m *wasmgen.Module) []byte { return m.Bytes() }
 
 // closeObject closes o's instance and glue, and its batch's generated
 // modules once the batch has no live object left.

@@ -17,6 +17,8 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Searcher finds library files by name. Paths are fs.FS paths (slash
@@ -35,6 +37,52 @@ type Searcher struct {
 	EnvPaths []string
 	// MainDir is the folder of the main module, searched last.
 	MainDir string
+	// Cache, if set, keeps file contents between searches, revalidated by
+	// size and modification time, so reopening a library reads nothing.
+	Cache *FileCache
+}
+
+// FileCache keeps the contents of files found, keyed by path and checked
+// against their size and modification time before reuse. It is safe for
+// concurrent use.
+type FileCache struct {
+	mu sync.Mutex
+	m  map[string]cachedFile
+}
+
+type cachedFile struct {
+	size    int64
+	modTime time.Time
+	data    []byte
+}
+
+// read returns the contents of name in fsys, from the cache when the file
+// has not changed.
+func (c *FileCache) read(fsys fs.FS, name string) ([]byte, error) {
+	if c == nil {
+		return fs.ReadFile(fsys, name)
+	}
+	st, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	cf, ok := c.m[name]
+	c.mu.Unlock()
+	if ok && cf.size == st.Size() && cf.modTime.Equal(st.ModTime()) && !st.ModTime().IsZero() {
+		return cf.data, nil
+	}
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]cachedFile{}
+	}
+	c.m[name] = cachedFile{size: int64(len(b)), modTime: st.ModTime(), data: b}
+	c.mu.Unlock()
+	return b, nil
 }
 
 // Request describes who asks for a library.
@@ -42,6 +90,12 @@ type Request struct {
 	Name        string   // as written in NEEDED or passed to dlopen
 	Origin      string   // fs folder of the requesting module, for $ORIGIN
 	RuntimePath []string // the requesting module's RUNTIME_PATH entries
+	// FromModule marks a name read from a module (a NEEDED entry) rather
+	// than given by the user (the main path, -L, a preload). Such a name is
+	// refused with ErrUnsafeName if it is absolute or has a ".." element,
+	// whatever the root: a library may name files in the search folders,
+	// not anywhere the loader can read.
+	FromModule bool
 }
 
 // Result is a found library.
@@ -59,6 +113,7 @@ type NotFoundError struct {
 	Tried []string
 }
 
+// Error lists every candidate tried.
 func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("%s: not found (searched %s)", e.Name, strings.Join(e.Tried, ", "))
 }
@@ -75,6 +130,10 @@ func (s *Searcher) Display(p string) string {
 // ErrEscapes is wrapped by errors for paths that would leave the root.
 var ErrEscapes = errors.New("path escapes the library root")
 
+// ErrUnsafeName is wrapped by errors for names read from a module that are
+// absolute or contain a ".." element; see [Request.FromModule].
+var ErrUnsafeName = errors.New("unsafe library name")
+
 // Find looks a library up following wasmdl's rules: a name containing "/"
 // is a path (relative to Cwd, or absolute under Root); otherwise the -L
 // folders, then WASMDL_LIBRARY_PATH, then the requester's RUNTIME_PATH (with
@@ -86,6 +145,16 @@ func (s *Searcher) Find(req Request) (*Result, error) {
 	}
 	if strings.IndexByte(name, 0) >= 0 {
 		return nil, fmt.Errorf("%q: library name contains a NUL byte", name)
+	}
+	if req.FromModule {
+		if strings.HasPrefix(name, "/") {
+			return nil, fmt.Errorf("%s: %w: absolute path", name, ErrUnsafeName)
+		}
+		for _, elem := range strings.Split(name, "/") {
+			if elem == ".." {
+				return nil, fmt.Errorf("%s: %w: \"..\" element", name, ErrUnsafeName)
+			}
+		}
 	}
 	if strings.Contains(name, "/") {
 		p, err := s.resolve(s.Cwd, name)
@@ -167,7 +236,7 @@ func (s *Searcher) try(name string, cands []candidate) (*Result, error) {
 		}
 		seen[c.path] = true
 		tried = append(tried, s.Display(c.path))
-		b, err := fs.ReadFile(s.FS, c.path)
+		b, err := s.Cache.read(s.FS, c.path)
 		if err == nil {
 			return &Result{Path: c.path, Data: b, Via: c.via}, nil
 		}

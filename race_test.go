@@ -1,0 +1,5 @@
+//go:build race
+
+package wasmdl_test
+
+const raceEnabled = true

@@ -1,0 +1,2 @@
+/* libok.so */
+int ok(void) { return 7; }

@@ -1,0 +1,2 @@
+/* libleft.so: NEEDED libdeep.so. */
+const char *which(void) { return "left"; }

@@ -1,0 +1,2 @@
+/* libx.so */
+int present(void) { return 1; }

@@ -1,0 +1,2 @@
+/* libgood.so */
+int good(void) { return 42; }

@@ -1,0 +1,2 @@
+/* libldep.so: NEEDED by liblocal.so. */
+int ldep_value(void) { return 7; }
