@@ -75,6 +75,23 @@ solib() {
     -o "$out" "${objs[@]}" "$@"
 }
 
+# libc_main_own OUT SRC [LIBS...]: like libc_main, but the main defines and
+# exports its own memory and table instead of importing them.
+libc_main_own() {
+  local out=$1 src=$2 s a
+  shift 2
+  local exports=() libs=()
+  for s in "${MAIN_LIBC_EXPORTS[@]}"; do exports+=("-Wl,--export=$s"); done
+  for a in "$@"; do
+    if [[ $a == *.so ]]; then libs+=("$(stub_of "$a")"); else libs+=("$a"); fi
+  done
+  cc "$src" "${PIC_CFLAGS[@]}"
+  "$CLANG" --target=wasm32-wasi -mexec-model=reactor -o "$out" "$(o_of "$src")" "${libs[@]}" \
+    -Wl,--export-dynamic -Wl,--export-table -Wl,--growable-table \
+    -Wl,--experimental-pic -Wl,--unresolved-symbols=import-dynamic \
+    -Wl,--export=__stack_pointer -Wl,--export=__main_void "${exports[@]}" -Wl,--strip-debug
+}
+
 # Recipe (iii): PIE main without libc; entry __main_void.
 #   pie_main OUT SRC [LIBS...]
 pie_main() {
@@ -299,6 +316,12 @@ prog libdata.so
 at link/ptrs
 lib libptrs.so ptrs.c
 prog libptrs.so
+
+at link/ownmem
+lib libptrs.so ptrs.c
+libc_main_own main.wasm main.c libptrs.so
+native_main libptrs.so
+expect
 
 at link/fnptr
 lib libfncore.so fncore.c

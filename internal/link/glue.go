@@ -141,7 +141,11 @@ func (p *Process) buildGlue(o *object, funcs map[string]*funcBinding) ([]byte, [
 			}
 		}
 	}
-	if needTable && tableIdx < 0 {
+	// A main that defines the shared table itself is instantiated before
+	// its glue could import that table, so its trampolines go through a
+	// private table of the glue instead, filled once the definers exist.
+	privateTramps := needTable && p.shared[wasmfile.NameTable].provider == o
+	if needTable && tableIdx < 0 && !privateTramps {
 		src := p.shared[wasmfile.NameTable]
 		tableIdx = int64(m.ImportTable(p.sharedModName(wasmfile.NameTable), src.export, 0))
 	}
@@ -149,6 +153,17 @@ func (p *Process) buildGlue(o *object, funcs map[string]*funcBinding) ([]byte, [
 		weakTrap = m.ImportFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
 	}
 	// Pass 2: definitions.
+	o.tramps = nil
+	if privateTramps {
+		n := uint64(0)
+		for _, b := range funcs {
+			if b.kind == bindTrampoline {
+				n++
+			}
+		}
+		tableIdx = int64(m.Table(wasmfile.Limits{Min: n, HasMax: true, Max: n}))
+		exports = append(exports, exp{trampTable, wasmfile.KindTable, uint32(tableIdx)})
+	}
 	for _, ci := range o.info.imports {
 		im := ci.Import
 		if im.Module != "env" {
@@ -177,7 +192,12 @@ func (p *Process) buildGlue(o *object, funcs map[string]*funcBinding) ([]byte, [
 				for i := range b.typ.Params {
 					body = wasmgen.LocalGet(body, uint32(i))
 				}
-				body = wasmgen.I32Const(body, int32(b.slot))
+				slot := b.slot
+				if privateTramps {
+					slot = uint32(len(o.tramps))
+					o.tramps = append(o.tramps, slotFill{slot: slot, def: b.def, name: b.name, typ: b.typ})
+				}
+				body = wasmgen.I32Const(body, int32(slot))
 				body = wasmgen.CallIndirect(body, m.Type(b.typ), uint32(tableIdx))
 			case bindMissingWeak:
 				body = wasmgen.I32Const(body, b.id)
@@ -248,6 +268,24 @@ func (p *Process) buildFiller(fills []slotFill) ([]byte, []*object) {
 		m.ActiveElemTable(tab, fills[i].slot, idx[i:j])
 		i = j
 	}
+	return m.Bytes(), defs.list
+}
+
+// trampTable is the export name of a glue module's private trampoline table.
+const trampTable = "$tramp"
+
+// buildTrampFiller generates a module that fills o's private trampoline
+// table (see buildGlue) with the functions its trampolines call.
+func buildTrampFiller(o *object) ([]byte, []*object) {
+	var m wasmgen.Module
+	var defs definers
+	self := defs.name(o) // "$d0": imports from it mean its glue, see resolve
+	tab := m.ImportTable("$g"+self[2:], trampTable, uint32(len(o.tramps)))
+	idx := make([]uint32, len(o.tramps))
+	for i, t := range o.tramps {
+		idx[i] = m.ImportFunc(defs.name(t.def), t.name, t.typ)
+	}
+	m.ActiveElemTable(tab, 0, idx)
 	return m.Bytes(), defs.list
 }
 

@@ -746,6 +746,11 @@ func (p *Process) resolve(name string, o *object, b *batch, defs []*object) api.
 			return s.provider.instance
 		}
 		return p.env
+	case strings.HasPrefix(name, "$g"):
+		var i int
+		if _, err := fmt.Sscanf(name, "$g%d", &i); err == nil && i >= 0 && i < len(defs) {
+			return defs[i].glue
+		}
 	case strings.HasPrefix(name, "$d"):
 		var i int
 		if _, err := fmt.Sscanf(name, "$d%d", &i); err == nil && i >= 0 && i < len(defs) {
@@ -944,6 +949,14 @@ func (p *Process) instantiateObject(ctx context.Context, o *object, b *batch) er
 // fillTable instantiates the batch's filler, whose element segments place
 // each function that needed a new slot.
 func (p *Process) fillTable(ctx context.Context, b *batch) error {
+	for _, o := range b.instOrder {
+		if len(o.tramps) > 0 {
+			data, defs := buildTrampFiller(o)
+			if _, err := p.instantiateGenerated(ctx, "trampolines of "+o.name, data, nil, b, defs); err != nil {
+				return err
+			}
+		}
+	}
 	if len(b.fills) == 0 {
 		return nil
 	}

@@ -34,6 +34,7 @@ type object struct {
 	// Runtime state.
 	instance api.Module
 	glue     api.Module // its "env" import provider
+	tramps   []slotFill // its glue's private trampoline table, if it has one
 	state    objectState
 
 	// libdl state.
