@@ -59,6 +59,10 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if *svgPath != "" && !*showMap {
+		fmt.Fprintln(stderr, "wasmdl: --svg needs --map")
+		return 2
+	}
 	mainPath := fs.Arg(0)
 	ctx := context.Background()
 
@@ -137,9 +141,6 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 				return 2
 			}
 		}
-	} else if *svgPath != "" {
-		fmt.Fprintln(stderr, "wasmdl: --svg needs --map")
-		return 2
 	}
 	status, err := p.Run(ctx)
 	if err != nil {

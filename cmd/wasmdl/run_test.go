@@ -198,3 +198,57 @@ func TestRunDebugAndMap(t *testing.T) {
 		t.Errorf("libbase.so loaded %d times", n)
 	}
 }
+
+// TestPreload: a preloaded library comes right after the main in the
+// global scope, before the main's own dependencies.
+func TestPreload(t *testing.T) {
+	dir := "../../testdata/link/diamond"
+	t.Setenv("WASMDL_DEBUG", "libs")
+	var out, errb bytes.Buffer
+	if status := runIn(dir, []string{"--preload", "libbase.so", "-L", ".", "main.wasm"}, &out, &errb); status != 0 {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	want, _ := os.ReadFile(filepath.Join(dir, "expected.stdout"))
+	if out.String() != string(want) {
+		t.Errorf("stdout:\n%s", out.String())
+	}
+	var order []string
+	for _, l := range strings.Split(errb.String(), "\n") {
+		if name, _, ok := strings.Cut(strings.TrimPrefix(l, "wasmdl: libs: "), " => "); ok && l != name {
+			order = append(order, name)
+		}
+	}
+	if strings.Join(order, " ") != "main.wasm libbase.so libl.so libr.so" {
+		t.Errorf("load order %v", order)
+	}
+	// A preload that does not exist is a load failure like any library.
+	errb.Reset()
+	if status := runIn(dir, []string{"--preload", "libnope.so", "-L", ".", "main.wasm"}, &out, &errb); status != 127 ||
+		!strings.Contains(errb.String(), "libnope.so: cannot open shared object file") {
+		t.Errorf("status %d, stderr %s", status, errb.String())
+	}
+}
+
+// TestRunUsage covers the CLI's own errors.
+func TestRunUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{}, "usage: wasmdl run"},
+		{[]string{"--stack-size", "lots", "x.wasm"}, "--stack-size"},
+		{[]string{"--env", "NOEQUALS", "x.wasm"}, "want K=V"},
+		{[]string{"--svg", "/tmp/x.svg", "x.wasm"}, "--svg needs --map"},
+	} {
+		var out, errb bytes.Buffer
+		status := runIn("", tc.args, &out, &errb)
+		if status != 2 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: status %d, stderr %q", tc.args, status, errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if status := runIn("", []string{"/nonexistent/main.wasm"}, &out, &errb); status != 127 ||
+		!strings.Contains(errb.String(), "/nonexistent/main.wasm") {
+		t.Errorf("missing main: status %d, stderr %q", status, errb.String())
+	}
+}

@@ -1,0 +1,117 @@
+package link
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+func TestAllocator(t *testing.T) {
+	a := allocator{what: "memory", end: 1024, brk: 1024, limit: 4 * pageSize, unit: pageSize}
+	x, err := a.alloc(100, 16)
+	if err != nil || x != 1024 {
+		t.Fatalf("alloc = %d, %v", x, err)
+	}
+	if a.end != pageSize {
+		t.Fatalf("end = %d, want one page", a.end)
+	}
+	y, _ := a.alloc(10, 64) // aligned: the gap [1124, 1152) is kept for reuse
+	if y != 1152 {
+		t.Fatalf("aligned alloc = %d, want 1152", y)
+	}
+	z, _ := a.alloc(8, 8) // first fit in the alignment gap
+	if z != 1128 {
+		t.Fatalf("gap reuse = %d, want 1128", z)
+	}
+	a.release(span{x, x + 100}, false)
+	w, _ := a.alloc(64, 16) // the released range is reused first
+	if w != 1024 {
+		t.Fatalf("reuse = %d, want 1024", w)
+	}
+	if _, err := a.alloc(4*pageSize, 1); err == nil || !strings.Contains(err.Error(), "exceeds the limit") {
+		t.Fatalf("over the limit: %v", err)
+	}
+	// Neighbouring releases coalesce into one range.
+	b := allocator{what: "table", end: 1, brk: 1, limit: 100, unit: 1}
+	s1, _ := b.alloc(2, 1)
+	s2, _ := b.alloc(3, 1)
+	b.release(span{s1, s1 + 2}, false)
+	b.release(span{s2, s2 + 3}, false)
+	if len(b.free) != 1 || b.free[0] != (span{1, 6}) {
+		t.Fatalf("free = %v", b.free)
+	}
+}
+
+// TestInitOrder checks glibc's constructor order (elf/dl-sort-maps.c).
+func TestInitOrder(t *testing.T) {
+	obj := func(name string, needed ...*object) *object { return &object{name: name, needed: needed} }
+	names := func(os []*object) string {
+		var s []string
+		for _, o := range os {
+			s = append(s, o.name)
+		}
+		return strings.Join(s, " ")
+	}
+	all := func(*object) bool { return true }
+
+	base := obj("base")
+	l, r := obj("l", base), obj("r", base)
+	main := obj("main", l, r)
+	main.isMain = true
+	// Breadth-first load order: main, l, r, base.
+	if got := names(initOrder([]*object{main, l, r, base}, all)); got != "base r l main" {
+		t.Errorf("diamond: %s, want base r l main (glibc)", got)
+	}
+	c := obj("c")
+	b := obj("b", c)
+	a := obj("a", b)
+	m2 := obj("main", a)
+	if got := names(initOrder([]*object{m2, a, b, c}, all)); got != "c b a main" {
+		t.Errorf("chain: %s", got)
+	}
+	// A cycle is broken at the first revisit: every object runs once.
+	x, y := obj("x"), obj("y")
+	x.needed, y.needed = []*object{y}, []*object{x}
+	m3 := obj("main", x)
+	if got := names(initOrder([]*object{m3, x, y}, all)); got != "x y main" {
+		t.Errorf("cycle: %s", got)
+	}
+}
+
+// TestGeneratedModulesStable: a second process with the same libraries
+// compiles nothing, because every generated module has the same bytes.
+func TestGeneratedModulesStable(t *testing.T) {
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesExtendedConst))
+	defer rt.Close(ctx)
+	l := NewLinker(rt, Config{
+		FS: os.DirFS("../../testdata/link/fnptr"), Cwd: ".", SearchPaths: []string{"."},
+		ModuleConfig: wazero.NewModuleConfig().WithStdout(&bytes.Buffer{}),
+	})
+	run := func() {
+		p, err := l.Load(ctx, "main.wasm", []string{"main.wasm"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p.Close(ctx)
+	}
+	run()
+	first := len(l.compiled)
+	run()
+	run()
+	if n := len(l.compiled); n != first {
+		t.Fatalf("compiled modules: %d after the first process, %d after three", first, n)
+	}
+	if first < 6 {
+		t.Fatalf("only %d compiled modules: expected the main, 3 libraries and generated glue", first)
+	}
+}
