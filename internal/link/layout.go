@@ -1,8 +1,13 @@
+// Stages chooseShared and layoutBatch: where memory, table and stack come
+// from, and where each module's data, TLS and table slots go.
+
 package link
 
 import (
 	"fmt"
 	"sort"
+
+	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
 const pageSize = 65536
@@ -163,4 +168,183 @@ func (p *Process) Layout() []Region {
 		}
 	}
 	return rs
+}
+
+// chooseShared decides where the process's memory, table and stack pointer
+// come from: a non-PIE main that defines them is adopted (it was linked to
+// own them); everything else is created by a generated environment module.
+func (p *Process) chooseShared(b *batch) error {
+	mf := p.main.info.file
+	for _, item := range []struct {
+		name string
+		kind wasmfile.ExternKind
+		has  bool
+	}{
+		{wasmfile.NameMemory, wasmfile.KindMemory, len(mf.Memories) > 0},
+		{wasmfile.NameTable, wasmfile.KindTable, len(mf.Tables) > 0},
+		{wasmfile.NameStackPointer, wasmfile.KindGlobal, definesStackPointer(mf)},
+	} {
+		if !item.has {
+			p.shared[item.name] = sharedItem{}
+			continue
+		}
+		exp := exportOf(mf, item.kind, item.name)
+		if exp == "" {
+			if p.needs(b, item.name) {
+				return fmt.Errorf("%s: defines its own %s but does not export it, so libraries cannot share it: link it with -Wl,--export=%s (or import it)", p.main.name, item.name, item.name)
+			}
+			continue
+		}
+		p.shared[item.name] = sharedItem{provider: p.main, export: exp}
+	}
+	for _, o := range b.objects {
+		for _, ci := range o.info.imports {
+			if ci.Role == wasmfile.RoleMemory && ci.Memory.Limits.Shared {
+				p.memShared = true
+			}
+		}
+	}
+	return nil
+}
+
+func definesStackPointer(f *wasmfile.File) bool {
+	e, ok := f.Export(wasmfile.NameStackPointer)
+	return ok && e.Kind == wasmfile.KindGlobal && e.Index >= f.NumImportedGlobals()
+}
+
+// exportOf returns the name under which f exports its first defined item of
+// kind (preferring the ABI name), or "".
+func exportOf(f *wasmfile.File, kind wasmfile.ExternKind, preferred string) string {
+	if e, ok := f.Export(preferred); ok && e.Kind == kind {
+		return e.Name
+	}
+	for _, e := range f.Exports {
+		if e.Kind == kind && e.Index == 0 {
+			return e.Name
+		}
+	}
+	return ""
+}
+
+// needs reports whether any object of b other than the main imports item from env.
+func (p *Process) needs(b *batch, item string) bool {
+	for _, o := range b.objects {
+		if o.isMain {
+			continue
+		}
+		for _, ci := range o.info.imports {
+			if ci.Module == "env" && ci.Name == item {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// layoutBatch chooses every new object's __memory_base, __table_base and
+// TLS block. For the first batch it also sets up the address spaces: a
+// non-PIE main keeps its own data, stack and heap below its initial memory
+// size and its table slots below its initial table size, so libraries go
+// above both; a PIE main gets a stack (16-byte aligned top) and everything
+// is placed from address 1024 up (low addresses stay unused, so a null
+// pointer plus a small offset never lands in data).
+func (p *Process) layoutBatch(b *batch) error {
+	cfg := &p.l.cfg
+	limit := uint64(cfg.maxPages()) * pageSize
+	if p.mem.what == "" {
+		mf := p.main.info.file
+		p.mem = allocator{what: "memory", limit: limit, unit: pageSize}
+		p.table = allocator{what: "table", limit: 1 << 31, unit: 1}
+		if !p.main.info.pic {
+			floor := uint64(0)
+			for _, im := range mf.Imports {
+				if im.Kind == wasmfile.KindMemory {
+					floor = im.Memory.Limits.Min * pageSize
+				}
+			}
+			if len(mf.Memories) > 0 {
+				floor = mf.Memories[0].Limits.Min * pageSize
+			}
+			p.mem.end, p.mem.brk = floor, floor
+			p.memFloor = floor
+			tfloor := uint64(1)
+			for _, im := range mf.Imports {
+				if im.Kind == wasmfile.KindTable && im.Table.Limits.Min > tfloor {
+					tfloor = im.Table.Limits.Min
+				}
+			}
+			if len(mf.Tables) > 0 && mf.Tables[0].Limits.Min > tfloor {
+				tfloor = mf.Tables[0].Limits.Min
+			}
+			p.table.end, p.table.brk = tfloor, tfloor
+			p.tableFloor = tfloor
+		} else {
+			p.mem.brk = 1024
+			p.table.end, p.table.brk = 1, 1 // slot 0 stays null
+			size := cfg.stackSize()
+			low, err := p.mem.alloc(size, 16)
+			if err != nil {
+				return fmt.Errorf("stack of %d bytes: %w", size, err)
+			}
+			p.stackLow, p.stackHigh = low, low+size
+		}
+	}
+	for _, o := range b.objects {
+		mi := o.info
+		if !mi.pic {
+			continue
+		}
+		var err error
+		o.memorySize = mi.memInfo.MemorySize
+		if o.memoryBase, err = p.mem.alloc(o.memorySize, 1<<mi.memInfo.MemoryAlign); err != nil {
+			return fmt.Errorf("%s: cannot place its %d bytes of data: %w", o.name, o.memorySize, err)
+		}
+		o.tableSize = mi.memInfo.TableSize
+		if o.tableBase, err = p.allocSlots(o.tableSize, 1<<mi.memInfo.TableAlign); err != nil {
+			return fmt.Errorf("%s: cannot place its %d table slots: %w", o.name, o.tableSize, err)
+		}
+		if mi.hasTLS {
+			if o.tlsBase, err = p.mem.alloc(mi.tlsSize, mi.tlsAlign); err != nil {
+				return fmt.Errorf("%s: cannot place its %d bytes of thread-local data: %w", o.name, mi.tlsSize, err)
+			}
+		}
+	}
+	if p.heapBase == 0 && p.main.info.pic {
+		// A PIE main's heap starts above everything placed at load time.
+		p.heapBase = alignUp(uint32(p.mem.brk), 16)
+		if p.mem.end < p.mem.brk+pageSize {
+			p.mem.end = alignUp64(p.mem.brk+pageSize, pageSize)
+		}
+	}
+	return nil
+}
+
+// layoutSymbol returns the values of the linker-defined layout symbols,
+// which only exist when the loader laid the memory out (a PIE main).
+func (p *Process) layoutSymbol(name string) (uint32, bool) {
+	if !p.main.info.pic {
+		return 0, false
+	}
+	switch name {
+	case "__heap_base":
+		return p.heapBase, true
+	case "__heap_end":
+		return uint32(min(p.mem.end, 0xffffffff)), true
+	case "__stack_low":
+		return p.stackLow, true
+	case "__stack_high":
+		return p.stackHigh, true
+	}
+	return 0, false
+}
+
+// envGlobal is the value of an env global import of o.
+func (p *Process) envGlobal(o *object, name string) (uint32, bool) {
+	switch name {
+	case wasmfile.NameMemoryBase:
+		return o.memoryBase, true
+	case wasmfile.NameTableBase:
+		return o.tableBase, true
+	}
+	return p.layoutSymbol(name)
 }

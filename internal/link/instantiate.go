@@ -1,0 +1,259 @@
+// Stage instantiateBatch: the generated environment, GOT and glue modules,
+// the modules themselves, and the fillers that place functions in the table.
+
+package link
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/wasmdl/wasmdl/wasmfile"
+)
+
+func (p *Process) sharedModName(item string) string { return modShared + item }
+
+// resolve maps an import module name to the instance that provides it, for
+// the instantiation of o (nil for generated modules).
+func (p *Process) resolve(name string, o *object, b *batch, defs []*object) api.Module {
+	switch {
+	case name == "env" && o != nil:
+		return o.glue
+	case name == "GOT.mem" && b != nil:
+		return b.gotMemMod
+	case name == "GOT.func" && b != nil:
+		return b.gotFunMod
+	case name == "wasi_snapshot_preview1":
+		return p.l.wasi
+	case name == modHost:
+		return p.l.host
+	case strings.HasPrefix(name, modShared):
+		item := strings.TrimPrefix(name, modShared)
+		if strings.HasPrefix(item, "tag:") {
+			return p.env
+		}
+		if s := p.shared[item]; s.provider != nil {
+			return s.provider.instance
+		}
+		return p.env
+	case strings.HasPrefix(name, "$g"):
+		var i int
+		if _, err := fmt.Sscanf(name, "$g%d", &i); err == nil && i >= 0 && i < len(defs) {
+			return defs[i].glue
+		}
+	case strings.HasPrefix(name, "$d"):
+		var i int
+		if _, err := fmt.Sscanf(name, "$d%d", &i); err == nil && i >= 0 && i < len(defs) {
+			return defs[i].instance
+		}
+	}
+	return nil
+}
+
+// quietConfig instantiates modules whose WASI state is never used:
+// libraries (their WASI calls act on the main's state) and generated
+// modules. Anonymous, no start functions, and a fixed random source, which
+// spares wazero seeding a math/rand generator (about 50 µs) per instance.
+var quietConfig = wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(zeroReader{})
+
+type zeroReader struct{}
+
+func (zeroReader) Read(b []byte) (int, error) {
+	clear(b)
+	return len(b), nil
+}
+
+// instantiateGenerated compiles (cached by content) and instantiates a
+// module wasmdl generated.
+func (p *Process) instantiateGenerated(ctx context.Context, what string, data []byte, o *object, b *batch, defs []*object) (api.Module, error) {
+	cm, err := p.l.compile(ctx, contentKey(data), data)
+	if err != nil {
+		return nil, fmt.Errorf("internal error: generated %s does not compile: %w", what, err)
+	}
+	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, o, b, defs) })
+	m, err := p.l.rt.InstantiateModule(ctx, cm, quietConfig)
+	if err != nil {
+		return nil, fmt.Errorf("instantiate generated %s: %w", what, err)
+	}
+	switch {
+	case o != nil:
+		// a glue module: closed with its object
+	case b != nil && p.env != nil:
+		b.generated = append(b.generated, m)
+	default:
+		p.generated = append(p.generated, m)
+	}
+	p.l.owners.Store(m, p)
+	return m, nil
+}
+
+// instantiateBatch creates the environment (first batch only), the batch's
+// GOT modules, then each object preceded by its glue, and finally fills the
+// table slots chosen during binding.
+func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
+	if p.memory == nil && p.env == nil {
+		if err := p.createEnv(ctx, b); err != nil {
+			return err
+		}
+	}
+	var err error
+	if b.gotMemMod, err = p.instantiateGenerated(ctx, "GOT.mem", buildGOT(b.gotMem), nil, b, nil); err != nil {
+		return err
+	}
+	if b.gotFunMod, err = p.instantiateGenerated(ctx, "GOT.func", buildGOT(b.gotFunc), nil, b, nil); err != nil {
+		return err
+	}
+	for _, o := range b.instOrder {
+		if err := p.syncSpaces(ctx); err != nil {
+			return err
+		}
+		glue, defs, err := p.buildGlue(o, b.funcs[o])
+		if err != nil {
+			return err
+		}
+		if o.glue, err = p.instantiateGenerated(ctx, "env for "+o.name, glue, o, b, defs); err != nil {
+			return err
+		}
+		if err := p.instantiateObject(ctx, o, b); err != nil {
+			return err
+		}
+	}
+	if err := p.syncSpaces(ctx); err != nil {
+		return err
+	}
+	return p.fillTable(ctx, b)
+}
+
+// createEnv instantiates the generated environment with whatever the main
+// does not provide, sized for the first batch.
+func (p *Process) createEnv(ctx context.Context, b *batch) error {
+	var mem, table *wasmfile.Limits
+	var sp *uint32
+	if p.shared[wasmfile.NameMemory].provider == nil {
+		l := wasmfile.Limits{Min: alignUp64(p.mem.end, pageSize) / pageSize, HasMax: true, Max: uint64(p.l.cfg.maxPages()), Shared: p.memShared}
+		for _, o := range b.objects {
+			for _, ci := range o.info.imports {
+				if ci.Role == wasmfile.RoleMemory && ci.Memory.Limits.HasMax && ci.Memory.Limits.Max < l.Max {
+					l.Max = ci.Memory.Limits.Max
+				}
+			}
+		}
+		if l.Min > l.Max {
+			return fmt.Errorf("memory: %d pages needed but the limit is %d pages (%d MiB)", l.Min, l.Max, l.Max/16)
+		}
+		mem = &l
+	}
+	if p.shared[wasmfile.NameTable].provider == nil {
+		table = &wasmfile.Limits{Min: p.table.end}
+	}
+	if p.shared[wasmfile.NameStackPointer].provider == nil {
+		top := p.stackHigh
+		sp = &top
+	}
+	env, err := p.instantiateGenerated(ctx, "environment", buildEnv(mem, table, sp, p.tags), nil, b, nil)
+	if err != nil {
+		return err
+	}
+	p.env = env
+	for item, s := range p.shared {
+		if s.provider == nil {
+			s.export = item
+			p.shared[item] = s
+		}
+	}
+	if mem != nil {
+		p.memory = env.Memory()
+	}
+	return nil
+}
+
+// syncSpaces grows the real memory and table to what the allocators have
+// handed out, once their providers exist.
+func (p *Process) syncSpaces(ctx context.Context) error {
+	if p.memory == nil {
+		if s := p.shared[wasmfile.NameMemory]; s.provider != nil && s.provider.instance != nil {
+			p.memory = s.provider.instance.Memory()
+		}
+	}
+	if p.memory != nil {
+		have := uint64(p.memory.Size())
+		if p.mem.end > have {
+			if _, ok := p.memory.Grow(uint32((p.mem.end - have + pageSize - 1) / pageSize)); !ok {
+				return fmt.Errorf("memory: cannot grow to %d bytes", p.mem.end)
+			}
+		}
+		if have > p.mem.end && have > p.mem.brk {
+			// The program grew the memory itself (its heap): new loader
+			// allocations must go above that.
+			p.mem.end, p.mem.brk = have, have
+		}
+	}
+	if p.tableOps == nil {
+		tp := p.shared[wasmfile.NameTable]
+		if tp.provider != nil && tp.provider.instance == nil {
+			return nil
+		}
+		ops, err := p.instantiateGenerated(ctx, "table helpers", buildTableOps(tp.export), nil, nil, nil)
+		if err != nil {
+			return err
+		}
+		p.tableOps = ops
+	}
+	res, err := p.tableOps.ExportedFunction("size").Call(ctx)
+	if err != nil {
+		return err
+	}
+	if have := res[0]; p.table.end > have {
+		if _, err := p.tableOps.ExportedFunction("grow").Call(ctx, p.table.end-have); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// instantiateObject instantiates one module with its imports resolved
+// through its glue, the batch's GOT and the process's WASI forwarder.
+func (p *Process) instantiateObject(ctx context.Context, o *object, b *batch) error {
+	cm, err := p.l.compile(ctx, o.info.key, o.info.data)
+	if err != nil {
+		return fmt.Errorf("%s: compile: %w", o.name, err)
+	}
+	cfg := quietConfig
+	if o.isMain && p.l.cfg.ModuleConfig != nil {
+		cfg = p.l.cfg.ModuleConfig.WithName("").WithStartFunctions()
+	}
+	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, o, b, nil) })
+	inst, err := p.l.rt.InstantiateModule(ctx, cm, cfg)
+	if err != nil {
+		return fmt.Errorf("%s: instantiate: %w", o.name, err)
+	}
+	o.instance = inst
+	o.state = stateInstantiated
+	p.l.owners.Store(inst, p)
+	if o.isMain {
+		p.wasiOwner = inst
+	}
+	return nil
+}
+
+// fillTable instantiates the batch's filler, whose element segments place
+// each function that needed a new slot.
+func (p *Process) fillTable(ctx context.Context, b *batch) error {
+	for _, o := range b.instOrder {
+		if len(o.tramps) > 0 {
+			data, defs := buildTrampFiller(o)
+			if _, err := p.instantiateGenerated(ctx, "trampolines of "+o.name, data, nil, b, defs); err != nil {
+				return err
+			}
+		}
+	}
+	if len(b.fills) == 0 {
+		return nil
+	}
+	data, defs := p.buildFiller(b.fills)
+	_, err := p.instantiateGenerated(ctx, "table filler", data, nil, b, defs)
+	return err
+}

@@ -1,0 +1,234 @@
+// Stages orderBatch and bindBatch: who is instantiated before whom, and
+// what every import of a batch resolves to.
+
+package link
+
+import (
+	"fmt"
+
+	"github.com/wasmdl/wasmdl/wasmfile"
+)
+
+// orderBatch decides the instantiation order. Dependencies come before
+// the modules that need them, so most function imports bind directly to an
+// existing instance; imports of modules not instantiated yet go through a
+// table trampoline. A main that provides the memory, table or stack pointer
+// must exist before anyone imports them, so it comes first.
+func (p *Process) orderBatch(b *batch) {
+	mainFirst := false
+	for _, s := range p.shared {
+		if s.provider == p.main {
+			mainFirst = true
+		}
+	}
+	inBatch := map[*object]bool{}
+	for _, o := range b.objects {
+		inBatch[o] = true
+	}
+	order := initOrder(p.loadOrderScope(b), func(o *object) bool { return inBatch[o] })
+	if mainFirst && inBatch[p.main] {
+		rest := order[:0:0]
+		for _, o := range order {
+			if o != p.main {
+				rest = append(rest, o)
+			}
+		}
+		order = append([]*object{p.main}, rest...)
+	}
+	b.instOrder = order
+	b.position = map[*object]int{}
+	for i, o := range order {
+		b.position[o] = i
+	}
+}
+
+// symbolIndex maps each name to its first definition in a scope.
+type symbolIndex struct {
+	funcs map[string]*object
+	data  map[string]*object
+}
+
+func buildIndex(scope []*object) symbolIndex {
+	idx := symbolIndex{funcs: map[string]*object{}, data: map[string]*object{}}
+	for _, o := range scope {
+		for name, s := range o.info.symbols {
+			m := idx.data
+			if s.Func {
+				m = idx.funcs
+			}
+			if _, taken := m[name]; !taken {
+				m[name] = o
+			}
+		}
+	}
+	return idx
+}
+
+// bindBatch resolves every import of the batch through its scope: the
+// first definition wins, so the main interposes on its libraries and an
+// earlier library on a later one. It fills the batch's GOT values and each
+// object's function bindings, and returns every undefined symbol and
+// signature mismatch it finds.
+func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
+	var errs LinkErrors
+	idx := buildIndex(b.scope)
+	b.gotMem, b.gotFunc = map[string]uint32{}, map[string]uint32{}
+	b.funcs = map[*object]map[string]*funcBinding{}
+	for _, o := range b.instOrder {
+		funcs := map[string]*funcBinding{}
+		b.funcs[o] = funcs
+		f := o.info.file
+		for _, ci := range o.info.imports {
+			name := ci.Name
+			switch ci.Role {
+			case wasmfile.RoleFunc:
+				want := f.Types[ci.TypeIndex]
+				fb := &funcBinding{name: name, typ: want}
+				if ht, ok := p.l.isHostFunc(name); ok && overridden(name, o.isMain) {
+					if !ht.Equal(want) {
+						errs = append(errs, &SignatureError{Symbol: name, Importer: o.name, Definer: "wasmdl", Want: want.String(), Have: ht.String()})
+						continue
+					}
+					fb.kind = bindHost
+					p.l.debugf("bindings", "%s: env.%s -> wasmdl", o.name, name)
+				} else if def := idx.funcs[name]; def != nil {
+					have := def.info.funcType[name]
+					if !have.Equal(want) {
+						errs = append(errs, &SignatureError{Symbol: name, Importer: o.name, Definer: def.name, Want: want.String(), Have: have.String()})
+						continue
+					}
+					fb.def = def
+					o.addRelDep(def)
+					if p.instantiatedBefore(b, def, o) {
+						fb.kind = bindDirect
+					} else {
+						fb.kind = bindTrampoline
+						fb.slot = p.canonicalSlot(b, def, name)
+					}
+					p.l.debugf("bindings", "%s: env.%s -> %s (%s)", o.name, name, def.name, map[bindKind]string{bindDirect: "direct", bindTrampoline: fmt.Sprintf("trampoline via slot %d", fb.slot)}[fb.kind])
+				} else if ht, ok := p.l.isHostFunc(name); ok {
+					if !ht.Equal(want) {
+						errs = append(errs, &SignatureError{Symbol: name, Importer: o.name, Definer: "wasmdl", Want: want.String(), Have: ht.String()})
+						continue
+					}
+					fb.kind = bindHost
+					p.l.debugf("bindings", "%s: env.%s -> wasmdl", o.name, name)
+				} else if ci.Weak {
+					fb.kind = bindMissingWeak
+					fb.id = missingID(fmt.Sprintf("call to undefined weak function %s (imported by %s)", name, o.name))
+					p.l.debugf("bindings", "%s: env.%s -> undefined weak (traps if called)", o.name, name)
+				} else if lazy {
+					fb.kind = bindMissingWeak
+					fb.id = missingID(fmt.Sprintf("symbol lookup error: %s: undefined symbol: %s", o.name, name))
+					p.l.debugf("bindings", "%s: env.%s -> undefined, RTLD_LAZY (traps if called)", o.name, name)
+				} else {
+					errs = append(errs, &UndefinedError{Symbol: name, NeededBy: o.name})
+					continue
+				}
+				funcs[name] = fb
+			case wasmfile.RoleGOTMem:
+				v, ok := p.dataAddress(idx, name)
+				if !ok {
+					if !ci.Weak {
+						errs = append(errs, &UndefinedError{Symbol: name, NeededBy: o.name})
+						continue
+					}
+					v = 0
+				}
+				b.gotMem[name] = v
+				if def := idx.data[name]; def != nil {
+					o.addRelDep(def)
+				}
+				p.l.debugf("bindings", "%s: GOT.mem.%s = 0x%x (%s)", o.name, name, v, nameOrDash(nameOf(idx.data[name])))
+			case wasmfile.RoleGOTFunc:
+				var v uint32
+				if def := idx.funcs[name]; def != nil {
+					o.addRelDep(def)
+					v = p.canonicalSlot(b, def, name)
+				} else if _, ok := p.l.isHostFunc(name); ok {
+					v = p.hostSlot(b, name)
+				} else if !ci.Weak {
+					errs = append(errs, &UndefinedError{Symbol: name, NeededBy: o.name})
+					continue
+				}
+				b.gotFunc[name] = v
+				p.l.debugf("bindings", "%s: GOT.func.%s = slot %d (%s)", o.name, name, v, nameOrDash(nameOf(idx.funcs[name])))
+			case wasmfile.RoleTag:
+				if int(ci.Tag.TypeIndex) < len(f.Types) {
+					p.tags[name] = f.Types[ci.Tag.TypeIndex]
+				}
+			case wasmfile.RoleMemory, wasmfile.RoleTable, wasmfile.RoleStackPointer:
+				if s, ok := p.shared[name]; ok && s.provider == o {
+					errs = append(errs, fmt.Errorf("%s: imports env.%s, which it should provide", o.name, name))
+				}
+			case wasmfile.RoleMemoryBase, wasmfile.RoleTableBase, wasmfile.RoleGlobal:
+				if _, ok := p.envGlobal(o, name); !ok && !ci.Weak {
+					errs = append(errs, &UndefinedError{Symbol: name, NeededBy: o.name})
+				}
+			}
+		}
+	}
+	return errs
+}
+
+// instantiatedBefore reports whether def's instance exists when o is instantiated.
+func (p *Process) instantiatedBefore(b *batch, def, o *object) bool {
+	if def.state >= stateInstantiated {
+		return true
+	}
+	dp, ok := b.position[def]
+	return ok && dp < b.position[o]
+}
+
+// canonicalSlot returns the one table slot of function name defined by def:
+// the slot its own element segment gives it, or a new slot the filler will
+// set. Every module that takes the function's address gets this slot, so
+// function pointers compare equal across modules.
+func (p *Process) canonicalSlot(b *batch, def *object, name string) uint32 {
+	sym := def.info.symbols[name]
+	key := slotKey{def, sym.Index}
+	if s, ok := p.slots[key]; ok {
+		return s
+	}
+	var slot uint32
+	if rel, ok := def.info.elemSlot[sym.Index]; ok {
+		slot = rel
+		if def.info.pic {
+			slot += def.tableBase
+		}
+	} else {
+		slot, _ = p.allocSlots(1, 1)
+		def.extraSlots = append(def.extraSlots, slot)
+		b.fills = append(b.fills, slotFill{slot: slot, def: def, name: name, typ: def.info.funcType[name]})
+	}
+	p.slots[key] = slot
+	return slot
+}
+
+func (p *Process) hostSlot(b *batch, name string) uint32 {
+	if s, ok := p.hostSlots[name]; ok {
+		return s
+	}
+	slot, _ := p.allocSlots(1, 1)
+	t, _ := p.l.isHostFunc(name)
+	b.fills = append(b.fills, slotFill{slot: slot, def: nil, name: name, typ: t})
+	p.hostSlots[name] = slot
+	return slot
+}
+
+// dataAddress is the absolute address of data symbol name in idx's scope,
+// or of a layout symbol the loader defines for a PIE main.
+func (p *Process) dataAddress(idx symbolIndex, name string) (uint32, bool) {
+	if def := idx.data[name]; def != nil {
+		s := def.info.symbols[name]
+		switch {
+		case s.TLS:
+			return def.tlsBase + s.Value, true
+		case def.info.pic:
+			return def.memoryBase + s.Value, true
+		default:
+			return s.Value, true
+		}
+	}
+	return p.layoutSymbol(name)
+}
