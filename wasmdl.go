@@ -2,7 +2,6 @@ package wasmdl
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 
 	"github.com/tetratelabs/wazero"
@@ -25,7 +24,8 @@ func RuntimeConfig() wazero.RuntimeConfig {
 // process with the same libraries compiles nothing. A Linker is safe for
 // concurrent use; each Process is isolated.
 type Linker struct {
-	l *link.Linker
+	l    *link.Linker
+	args []string
 }
 
 // NewLinker returns a Linker that instantiates into rt. Create rt with
@@ -44,7 +44,7 @@ func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
 	if cfg.args != nil {
 		lc.ModuleConfig = lc.ModuleConfig.WithArgs(cfg.args...)
 	}
-	return &Linker{l: link.NewLinker(rt, lc)}
+	return &Linker{l: link.NewLinker(rt, lc), args: cfg.args}
 }
 
 // Load reads the main module and the libraries it needs, places them in one
@@ -57,6 +57,9 @@ func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
 // every missing library and undefined symbol is reported, not just the
 // first.
 func (l *Linker) Load(ctx context.Context, mainPath string, args ...string) (*Process, error) {
+	if args == nil {
+		args = l.args
+	}
 	if args == nil {
 		args = []string{filepath.Base(mainPath)}
 	}
@@ -96,8 +99,9 @@ type Region = link.Region
 // Close closes every module of the process and releases its memory.
 func (p *Process) Close(ctx context.Context) error { return p.p.Close(ctx) }
 
-// ErrNotFound is matched (with errors.Is) by errors for missing libraries.
-var ErrNotFound = errors.New("not found")
+// ErrNoEntry is returned by [Process.Run] when the main module exports no
+// entry point (_start, __main_void, __main_argc_argv or main).
+var ErrNoEntry = link.ErrNoEntry
 
 // DepTree is a resolved dependency tree; see [Linker.Deps].
 type DepTree = link.DepTree

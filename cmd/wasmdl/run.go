@@ -143,9 +143,13 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	status, err := p.Run(ctx)
+	if errors.Is(err, wasmdl.ErrNoEntry) {
+		fmt.Fprintf(stderr, "wasmdl: %v\n", err)
+		return exitLinkFailure
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "wasmdl: %s: %v\n", mainPath, err)
-		return 134 // as a native process killed by abort
+		fmt.Fprintf(stderr, "wasmdl: %v\n", err)
+		return 134 // a trap: as a native process killed by abort
 	}
 	return status
 }

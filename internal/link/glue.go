@@ -66,6 +66,9 @@ const (
 type sharedItem struct {
 	provider *object // nil: the generated environment module
 	export   string  // its export name in the provider
+	// private: the main keeps its own and does not export it, so there is
+	// none to share (a plain program run without libraries).
+	private bool
 }
 
 // buildGlue generates the module that object o imports as "env": the shared
@@ -100,6 +103,12 @@ func (p *Process) buildGlue(o *object, funcs map[string]*funcBinding) ([]byte, [
 		im := ci.Import
 		if im.Module != "env" {
 			continue
+		}
+		switch ci.Role {
+		case wasmfile.RoleMemory, wasmfile.RoleTable, wasmfile.RoleStackPointer:
+			if p.shared[im.Name].private {
+				return nil, nil, fmt.Errorf("%s: imports env.%s, but %s keeps its own and does not export it", o.name, im.Name, p.main.name)
+			}
 		}
 		switch ci.Role {
 		case wasmfile.RoleMemory:

@@ -132,7 +132,7 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 func (p *Process) createEnv(ctx context.Context, b *batch) error {
 	var mem, table *wasmfile.Limits
 	var sp *uint32
-	if p.shared[wasmfile.NameMemory].provider == nil {
+	if s := p.shared[wasmfile.NameMemory]; s.provider == nil && !s.private {
 		l := wasmfile.Limits{Min: alignUp64(p.mem.end, pageSize) / pageSize, HasMax: true, Max: uint64(p.l.cfg.maxPages()), Shared: p.memShared}
 		for _, o := range b.objects {
 			for _, ci := range o.info.imports {
@@ -146,10 +146,10 @@ func (p *Process) createEnv(ctx context.Context, b *batch) error {
 		}
 		mem = &l
 	}
-	if p.shared[wasmfile.NameTable].provider == nil {
+	if s := p.shared[wasmfile.NameTable]; s.provider == nil && !s.private {
 		table = &wasmfile.Limits{Min: p.table.end}
 	}
-	if p.shared[wasmfile.NameStackPointer].provider == nil {
+	if s := p.shared[wasmfile.NameStackPointer]; s.provider == nil && !s.private {
 		top := p.stackHigh
 		sp = &top
 	}
@@ -159,7 +159,7 @@ func (p *Process) createEnv(ctx context.Context, b *batch) error {
 	}
 	p.env = env
 	for item, s := range p.shared {
-		if s.provider == nil {
+		if s.provider == nil && !s.private {
 			s.export = item
 			p.shared[item] = s
 		}
@@ -193,7 +193,7 @@ func (p *Process) syncSpaces(ctx context.Context) error {
 	}
 	if p.tableOps == nil {
 		tp := p.shared[wasmfile.NameTable]
-		if tp.provider != nil && tp.provider.instance == nil {
+		if tp.private || (tp.provider != nil && tp.provider.instance == nil) {
 			return nil
 		}
 		ops, err := p.instantiateGenerated(ctx, "table helpers", buildTableOps(tp.export), nil, nil, nil)
@@ -252,6 +252,9 @@ func (p *Process) fillTable(ctx context.Context, b *batch) error {
 	}
 	if len(b.fills) == 0 {
 		return nil
+	}
+	if p.tableOps == nil {
+		return fmt.Errorf("%s keeps its function table to itself (it does not export it): no function can be placed in it", p.main.name)
 	}
 	data, defs := p.buildFiller(b.fills)
 	_, err := p.instantiateGenerated(ctx, "table filler", data, nil, b, defs)

@@ -193,6 +193,7 @@ func (p *Process) chooseShared(b *batch) error {
 			if p.needs(b, item.name) {
 				return fmt.Errorf("%s: defines its own %s but does not export it, so libraries cannot share it: link it with -Wl,--export=%s (or import it)", p.main.name, item.name, item.name)
 			}
+			p.shared[item.name] = sharedItem{private: true}
 			continue
 		}
 		p.shared[item.name] = sharedItem{provider: p.main, export: exp}

@@ -30,25 +30,24 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 		if err == nil {
 			p.runAllExitFuncs(ctx)
 		}
-		return exitStatus(err)
+		return p.exitStatus("_start", err)
 	}
-	var code uint64
-	var err error
-	switch {
-	case main.ExportedFunction("__main_void") != nil:
-		code, err = p.callEntry(ctx, "__main_void")
-	case main.ExportedFunction("__main_argc_argv") != nil:
-		code, err = p.callEntry(ctx, "__main_argc_argv")
-	case main.ExportedFunction("main") != nil:
-		code, err = p.callEntry(ctx, "main")
-	default:
+	var entry string
+	for _, name := range []string{"__main_void", "__main_argc_argv", "main"} {
+		if main.ExportedFunction(name) != nil {
+			entry = name
+			break
+		}
+	}
+	if entry == "" {
 		if main.ExportedFunction("_initialize") != nil {
 			return 0, nil // a reactor with no entry: initialising it was the whole run
 		}
-		return 0, fmt.Errorf("%s: no entry point: exports none of _start, __main_void, __main_argc_argv, main", p.main.name)
+		return 0, fmt.Errorf("%s: %w", p.main.name, ErrNoEntry)
 	}
+	code, err := p.callEntry(ctx, entry)
 	if err != nil {
-		return exitStatus(err)
+		return p.exitStatus(entry, err)
 	}
 	status := int(int32(code))
 	if fn := main.ExportedFunction("exit"); fn != nil && len(fn.Definition().ParamTypes()) == 1 {
@@ -56,7 +55,7 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 		if err == nil {
 			return status, nil
 		}
-		return exitStatus(err)
+		return p.exitStatus("exit", err)
 	}
 	p.runAllExitFuncs(ctx)
 	return status, nil
@@ -93,6 +92,9 @@ func (p *Process) writeArgv() (uint32, error) {
 	for _, a := range p.args {
 		size += uint32(len(a)) + 1
 	}
+	if p.memory == nil {
+		return 0, fmt.Errorf("%s: cannot pass arguments: it does not export its memory", p.main.name)
+	}
 	base, err := p.mem.alloc(size, 16)
 	if err != nil {
 		return 0, err
@@ -110,9 +112,13 @@ func (p *Process) writeArgv() (uint32, error) {
 	return base, nil
 }
 
+// ErrNoEntry means the main module exports no entry point wasmdl knows.
+var ErrNoEntry = errors.New("no entry point: exports none of _start, __main_void, __main_argc_argv, main")
+
 // exitStatus turns an error from guest code into an exit status: a WASI
-// exit gives its code; a trap is returned as an error.
-func exitStatus(err error) (int, error) {
+// exit gives its code; a trap is returned as an error naming the function
+// the loader called.
+func (p *Process) exitStatus(fn string, err error) (int, error) {
 	if err == nil {
 		return 0, nil
 	}
@@ -120,7 +126,7 @@ func exitStatus(err error) (int, error) {
 	if errors.As(err, &ee) {
 		return int(ee.ExitCode()), nil
 	}
-	return 0, err
+	return 0, &CallError{Module: p.main.name, Func: fn, Err: err}
 }
 
 // Main returns the main module's instance.
