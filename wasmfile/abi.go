@@ -29,6 +29,8 @@ const (
 	KindMain
 )
 
+// String returns "shared library", "PIE main", "non-PIE main" or
+// "plain module".
 func (k Kind) String() string {
 	switch k {
 	case KindPlain:
@@ -65,6 +67,8 @@ const (
 var roleNames = [...]string{"other", "memory", "table", "stack pointer", "memory base", "table base",
 	"GOT.mem", "GOT.func", "function", "WASI", "tag", "global"}
 
+// String returns the role's name as inspect prints it ("GOT.mem",
+// "memory base", ...).
 func (r ImportRole) String() string {
 	if int(r) < len(roleNames) {
 		return roleNames[r]
@@ -139,7 +143,12 @@ func (f *File) HasEntry() bool {
 	return false
 }
 
-// Kind classifies the module; see [Kind].
+// Kind classifies the module; see [Kind]. Position independence is decided
+// by the env.__memory_base import alone (wasm-ld imports it in every
+// -shared and -pie output, even one without data; "has dylink.0" is not
+// enough, since a non-PIE main that needs libraries has one too). A
+// hand-made dylink.0 module without that import is therefore classified by
+// its shape, as a non-PIE main or a plain module.
 func (f *File) Kind() Kind {
 	if f.IsPIC() {
 		if f.HasEntry() {

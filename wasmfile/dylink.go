@@ -152,7 +152,7 @@ func readDylink(c *cursor, name string) (*Dylink, error) {
 		if err != nil {
 			return nil, err
 		}
-		sub, err := c.sub(int(size))
+		sub, err := c.sub(int(size), at)
 		if err != nil {
 			return nil, err
 		}

@@ -16,6 +16,7 @@ type FormatError struct {
 	Err     error  // underlying sentinel, if any (ErrUnexpectedEOF, ...)
 }
 
+// Error formats e as "offset 0x1f3: import section: import[3] \"env\".\"f\": msg".
 func (e *FormatError) Error() string {
 	s := fmt.Sprintf("offset 0x%x: ", e.Off)
 	if e.Section != "" {

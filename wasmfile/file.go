@@ -96,7 +96,7 @@ func Parse(b []byte) (*File, error) {
 			return nil, err
 		}
 		payload := c.off
-		sc, err := c.sub(int(size))
+		sc, err := c.sub(int(size), start)
 		if err != nil {
 			return nil, &FormatError{Off: int64(start), Section: SectionName(id) + " section",
 				Msg: fmt.Sprintf("section length %d runs past the end of the file (%d bytes left)", size, len(b)-payload), Err: ErrUnexpectedEOF}

@@ -152,10 +152,12 @@ func (c *cursor) name() (string, error) {
 	return string(b), nil
 }
 
-// sub returns a cursor over the next n bytes and advances c past them.
-func (c *cursor) sub(n int) (*cursor, error) {
+// sub returns a cursor over the next n bytes and advances c past them. A
+// length past the end is reported at header, the offset of the record
+// (section, subsection) whose length it is.
+func (c *cursor) sub(n int, header int) (*cursor, error) {
 	if n < 0 || n > c.left() {
-		return nil, c.errf(c.off, ErrUnexpectedEOF, "length %d, %d bytes left", n, c.left())
+		return nil, c.errf(header, ErrUnexpectedEOF, "length %d, %d bytes left", n, c.left())
 	}
 	s := &cursor{b: c.b, off: c.off, end: c.off + n, section: c.section, item: c.item}
 	c.off += n

@@ -548,7 +548,7 @@ func readNames(c *cursor) (*Names, error) {
 		if err != nil {
 			return nil, err
 		}
-		sub, err := c.sub(int(size))
+		sub, err := c.sub(int(size), at)
 		if err != nil {
 			return nil, err
 		}

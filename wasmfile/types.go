@@ -20,6 +20,8 @@ const (
 	ExnRef    ValType = 0x69
 )
 
+// String returns the text-format name of v ("i32", "funcref"), or
+// "valtype(0xNN)" for an unknown code.
 func (v ValType) String() string {
 	switch v {
 	case I32:
@@ -102,6 +104,7 @@ const (
 	KindTag    ExternKind = 4
 )
 
+// String returns "func", "table", "memory", "global" or "tag".
 func (k ExternKind) String() string {
 	switch k {
 	case KindFunc:
@@ -127,6 +130,7 @@ type Limits struct {
 	Is64   bool // memory64 / table64
 }
 
+// String formats l as "min 1 max 16 shared".
 func (l Limits) String() string {
 	s := fmt.Sprintf("min %d", l.Min)
 	if l.HasMax {
@@ -158,6 +162,7 @@ type GlobalType struct {
 	Mutable bool
 }
 
+// String formats g as "i32" or "mut i32".
 func (g GlobalType) String() string {
 	if g.Mutable {
 		return "mut " + g.Type.String()
@@ -210,6 +215,7 @@ const (
 	ModeDeclarative SegmentMode = 2 // element segments only: declares ref.func targets
 )
 
+// String returns "active", "passive" or "declarative".
 func (m SegmentMode) String() string {
 	switch m {
 	case ModeActive:

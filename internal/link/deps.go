@@ -170,7 +170,7 @@ func (r *depResolver) loadDeps(roots []*object) ([]*object, []error) {
 			continue
 		}
 		for _, name := range d.Needed {
-			dep, isNew, err := r.loadObject(search.Request{Name: name, Origin: o.dir(), RuntimePath: d.RuntimePath}, o)
+			dep, isNew, err := r.loadObject(search.Request{Name: name, Origin: o.dir(), RuntimePath: d.RuntimePath, FromModule: true}, o)
 			if err != nil {
 				errs = append(errs, err)
 				continue

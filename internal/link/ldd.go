@@ -101,7 +101,7 @@ func (l *Linker) Deps(mainPath string) (*DepTree, error) {
 			continue
 		}
 		for _, need := range d.Needed {
-			dep, isNew, err := r.loadObject(search.Request{Name: need, Origin: o.dir(), RuntimePath: d.RuntimePath}, o)
+			dep, isNew, err := r.loadObject(search.Request{Name: need, Origin: o.dir(), RuntimePath: d.RuntimePath, FromModule: true}, o)
 			if err != nil {
 				miss := &DepNode{Name: need, Err: err}
 				var me *MissingError

