@@ -317,6 +317,25 @@ at link/ptrs
 lib libptrs.so ptrs.c
 prog libptrs.so
 
+say link/rpath
+at link/rpath
+dylinkedit() { (cd "$TD/.." && go run ./internal/cmd/dylinkedit "$@"); }
+(cd deps/more && solib libr2.so r2.c)
+(cd deps && solib libr1.so r1.c more/libr2.so)
+dylinkedit -rpath '${ORIGIN}/more' -o "testdata/link/rpath/deps/libr1.so" "testdata/link/rpath/deps/libr1.so"
+libc_main main.wasm main.c deps/libr1.so
+dylinkedit -rpath '$ORIGIN/deps' -o testdata/link/rpath/main.wasm testdata/link/rpath/main.wasm
+n=$(nat)
+mkdir -p "$n/deps/more"
+# shellcheck disable=SC2016
+"$GCC" -O2 -fPIC -shared -Wl,-soname,libr2.so -o "$n/deps/more/libr2.so" deps/more/r2.c
+# shellcheck disable=SC2016
+"$GCC" -O2 -fPIC -shared -Wl,-soname,libr1.so -Wl,--no-as-needed -Wl,-rpath,'$ORIGIN/more' \
+  -o "$n/deps/libr1.so" deps/r1.c "$n/deps/more/libr2.so"
+# shellcheck disable=SC2016
+"$GCC" -O2 -Wl,--no-as-needed -Wl,-rpath,'$ORIGIN/deps' -o "$n/main" main.c "$n/deps/libr1.so"
+expect
+
 at link/ownmem
 lib libptrs.so ptrs.c
 libc_main_own main.wasm main.c libptrs.so

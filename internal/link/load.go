@@ -163,7 +163,6 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 	main.isMain = true
 	s := p.deps.searcher
 	s.MainDir = main.dir()
-	l.debugf("libs", "main %s", s.Display(main.path))
 
 	// Preloads come right after the main in the global scope, so their
 	// definitions interpose on everything the main's libraries define.
