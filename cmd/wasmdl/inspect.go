@@ -25,7 +25,7 @@ libraries, runtime paths, export and import info with flags), its imports
 grouped by their role in the dynamic-linking ABI (weak ones marked), and the
 symbols it exports (functions with signatures; data with offsets relative to
 __memory_base, absolute addresses for a non-PIE main, or offsets from
-__tls_base for TLS). --json prints the same as JSON (see INSPECT.md).
+__tls_base for TLS). --json prints the same as JSON (see README.md, "wasmdl inspect").
 
 Exit status: 0 ok, 2 usage or an unreadable file (the others are still shown).
 `

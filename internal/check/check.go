@@ -20,7 +20,7 @@
 // # JSON output
 //
 // A [Report] marshals to the documented, stable schema [SchemaVersion]
-// (internal/check/README.md, "JSON output"): the field names are the json
+// (README.md, "wasmdl check", JSON output): the field names are the json
 // tags of [Report], [ModuleInfo], [Stack], [Heap], [Range], [Hazard], [Note]
 // and [Fix]; kinds encode as the names [Kind.String] returns. Lists are
 // never null. Fields may be added; none changes meaning without a new
