@@ -5,8 +5,11 @@ package link
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -94,6 +97,9 @@ func (p *Process) instantiateGenerated(ctx context.Context, what string, data []
 // GOT modules, then each object preceded by its glue, and finally fills the
 // table slots chosen during binding.
 func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
+	if err := p.l.precompile(ctx, b.instOrder); err != nil {
+		return err
+	}
 	if p.memory == nil && p.env == nil {
 		if err := p.createEnv(ctx, b); err != nil {
 			return err
@@ -125,6 +131,44 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 		return err
 	}
 	return p.fillTable(ctx, b)
+}
+
+// precompile compiles the batch's modules that are not compiled yet, in
+// parallel: with many libraries, cold start is mostly wazero compiling them,
+// and they do not depend on each other.
+func (l *Linker) precompile(ctx context.Context, objs []*object) error {
+	var todo []*object
+	l.compileMu.Lock()
+	for _, o := range objs {
+		if l.compiled[o.info.key] == nil {
+			todo = append(todo, o)
+		}
+	}
+	l.compileMu.Unlock()
+	workers := min(runtime.GOMAXPROCS(0), len(todo))
+	if workers < 2 {
+		return nil // instantiateObject compiles them one by one
+	}
+	errs := make([]error, len(todo))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if _, err := l.compile(ctx, todo[i].info.key, todo[i].info.data); err != nil {
+					errs[i] = fmt.Errorf("%s: compile: %w", todo[i].name, err)
+				}
+			}
+		}()
+	}
+	for i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // createEnv instantiates the generated environment with whatever the main
