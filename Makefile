@@ -24,3 +24,9 @@ fixtures-check: fixtures
 		echo "$$untracked"; \
 		exit 1; \
 	fi
+
+# Performance (issue 6): builds the N-library benchmark programs and prints the
+# whole-process start-up table (bench/run.sh; see bench/README.md).
+.PHONY: bench
+bench:
+	bash bench/run.sh

@@ -90,18 +90,21 @@ type Symbol struct {
 	// (the value of a C function pointer); else the data's address in memory.
 	Func    bool
 	Address uint32
+	sym     *link.Sym
 	fn      api.Function
 }
 
 func (p *Process) symbol(s *link.Sym) *Symbol {
-	sym := &Symbol{Name: s.Name, Module: s.Definer, Func: s.Func, Address: s.Value}
-	if s.Func {
-		sym.fn = s.Fn
-	}
-	return sym
+	return &Symbol{Name: s.Name, Module: s.Definer, Func: s.Func, Address: s.Value, sym: s}
 }
 
-// Function returns the function to call from Go, or nil for data. Calls
-// share the process's stack: do not call into a process from two
-// goroutines at once.
-func (s *Symbol) Function() api.Function { return s.fn }
+// Function returns the function to call from Go, or nil for data. It is
+// made on the first call (wazero allocates a call stack per function
+// handle), so Lookup itself stays cheap. Calls share the process's stack:
+// do not call into a process from two goroutines at once.
+func (s *Symbol) Function() api.Function {
+	if s.fn == nil && s.Func {
+		s.fn = s.sym.Function()
+	}
+	return s.fn
+}

@@ -368,3 +368,51 @@ func WithDylink(module []byte, d *Dylink) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// RenameImports returns a copy of the module whose import entry i is
+// renamed to names[i] (module and field), for every i in names; other
+// imports and every other section are kept byte for byte. The loader uses
+// it to point a module's imports at the instances that provide them.
+func RenameImports(module []byte, f *File, names map[int][2]string) ([]byte, error) {
+	var sec *Section
+	for i := range f.Sections {
+		if f.Sections[i].ID == SectionImport {
+			sec = &f.Sections[i]
+		}
+	}
+	if sec == nil || len(names) == 0 {
+		return module, nil
+	}
+	end := sec.DataOffset + int64(sec.Size)
+	payload := AppendU32(make([]byte, 0, sec.Size+64), uint32(len(f.Imports)))
+	for i := range f.Imports {
+		im := &f.Imports[i]
+		// The descriptor follows the two names; it ends where the next
+		// entry (or the section) starts.
+		c := &cursor{b: module, off: int(im.Offset), end: int(end)}
+		if _, err := c.name(); err != nil {
+			return nil, err
+		}
+		if _, err := c.name(); err != nil {
+			return nil, err
+		}
+		descEnd := end
+		if i+1 < len(f.Imports) {
+			descEnd = f.Imports[i+1].Offset
+		}
+		mod, field := im.Module, im.Name
+		if n, ok := names[i]; ok {
+			mod, field = n[0], n[1]
+		}
+		payload = AppendName(payload, mod)
+		payload = AppendName(payload, field)
+		payload = append(payload, module[c.off:descEnd]...)
+	}
+	out := make([]byte, 0, len(module)+len(payload)-int(sec.Size)+8)
+	out = append(out, module[:sec.Offset]...)
+	out = append(out, SectionImport)
+	out = AppendU32(out, uint32(len(payload)))
+	out = append(out, payload...)
+	out = append(out, module[end:]...)
+	return out, nil
+}

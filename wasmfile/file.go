@@ -36,7 +36,8 @@ type File struct {
 	// Dylink is the dylink.0 (or legacy "dylink") section, or nil.
 	Dylink *Dylink
 
-	raw []byte
+	raw       []byte
+	skipNames bool // Options.SkipNames
 
 	// Counts of imports by kind, so that index spaces can be mapped.
 	numImportedFuncs, numImportedTables, numImportedMemories, numImportedGlobals, numImportedTags uint32
@@ -70,7 +71,18 @@ var magic = []byte{0x00, 'a', 's', 'm'}
 // Parse decodes a module. Every count is checked against the bytes left
 // before anything is allocated for it, so hostile input fails with a
 // *FormatError rather than exhausting memory.
-func Parse(b []byte) (*File, error) {
+func Parse(b []byte) (*File, error) { return Options{}.Parse(b) }
+
+// Options tune how a module is decoded. The zero value decodes everything.
+type Options struct {
+	// SkipNames leaves the "name" custom section undecoded (Names stays
+	// nil). A loader has no use for it, and it is usually the largest
+	// custom section of a module built with symbols.
+	SkipNames bool
+}
+
+// Parse decodes a module as the options say; see [Parse].
+func (o Options) Parse(b []byte) (*File, error) {
 	// A short file is "not wasm" rather than "truncated" as soon as the
 	// bytes it has disagree with the magic number.
 	if !bytes.HasPrefix(b, magic) && !bytes.HasPrefix(magic, b) {
@@ -82,7 +94,7 @@ func Parse(b []byte) (*File, error) {
 	if v := uint32(b[4]) | uint32(b[5])<<8 | uint32(b[6])<<16 | uint32(b[7])<<24; v != 1 {
 		return nil, &FormatError{Off: 4, Msg: fmt.Sprintf("%s %d", ErrBadVersion, v), Err: ErrBadVersion}
 	}
-	f := &File{raw: b}
+	f := &File{raw: b, skipNames: o.SkipNames}
 	c := &cursor{b: b, off: 8, end: len(b)}
 	var lastOrder int // order rank of the last known section
 	seen := map[byte]bool{}

@@ -512,7 +512,7 @@ func (f *File) readCustom(c *cursor, name string, sectionOff int) error {
 		// section must not invalidate the module: a bad name section is
 		// recorded in NamesErr and otherwise ignored. Only the first one
 		// counts.
-		if f.Names != nil || f.NamesErr != nil {
+		if f.Names != nil || f.NamesErr != nil || f.skipNames {
 			return nil
 		}
 		names, err := readNames(c)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -65,6 +66,9 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	}
 	mainPath := fs.Arg(0)
 	ctx := context.Background()
+	// A run is short and allocates mostly while loading; collecting less
+	// often there is worth a few MiB (the guest's memory is not Go heap).
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 
 	rc := wasmdl.RuntimeConfig()
 	if *cacheDir != "" {

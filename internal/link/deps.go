@@ -43,7 +43,7 @@ func (c *infoCache) get(data []byte) (*moduleInfo, error) {
 	if mi != nil {
 		return mi, nil
 	}
-	f, err := wasmfile.Parse(data)
+	f, err := wasmfile.Options{SkipNames: true}.Parse(data)
 	if err != nil {
 		return nil, err
 	}

@@ -71,160 +71,167 @@ type sharedItem struct {
 	private bool
 }
 
-// buildGlue generates the module that object o imports as "env": the shared
-// memory, table and stack pointer re-exported, its own __memory_base and
-// __table_base as constants, and one export per function import, bound as
-// funcs says. Everything o imports from "env" must be listed here; the
-// result depends only on the layout and the bindings, so it is
-// byte-identical between runs with the same libraries.
-func (p *Process) buildGlue(o *object, funcs map[string]*funcBinding) ([]byte, []*object, error) {
-	var m wasmgen.Module
-	var defs definers
-	type exp struct {
-		name string
-		kind wasmfile.ExternKind
-		idx  uint32
+// hub is the one generated module a batch's objects import their "env"
+// items from, besides the instances that define functions: each object's
+// __memory_base and __table_base, the loader's layout globals, trampolines
+// for functions whose definer is instantiated later (through a private
+// table filled once everyone exists), and stubs that trap for undefined
+// weak functions. One hub per batch, rather than a glue module per object,
+// keeps the number of modules wazero compiles and instantiates close to
+// the number of libraries.
+type hub struct {
+	m        wasmgen.Module
+	exports  map[string]bool
+	tramps   []slotFill // private trampoline table: entry i calls tramps[i]
+	weakTrap int64      // function index of the imported trap, -1 until needed
+	funcs    []hubFunc
+	globals  []hubGlobal
+}
+
+type hubFunc struct {
+	export string
+	typ    wasmfile.FuncType
+	tramp  int   // index into tramps, or -1
+	trapID int32 // for stubs that trap
+}
+
+type hubGlobal struct {
+	export  string
+	mutable bool
+	value   uint32
+}
+
+// hubModule is the import module name objects use for their batch's hub.
+const hubModule = "$hub"
+
+func newHub() *hub { return &hub{exports: map[string]bool{}, weakTrap: -1} }
+
+func (h *hub) global(export string, mutable bool, v uint32) [2]string {
+	if !h.exports[export] {
+		h.exports[export] = true
+		h.globals = append(h.globals, hubGlobal{export, mutable, v})
 	}
-	var exports []exp
-	tableIdx := int64(-1)
-	needTable := false
-	var weakTrap uint32
-	needWeakTrap := false
-	for _, b := range funcs {
-		switch b.kind {
-		case bindTrampoline:
-			needTable = true
-		case bindMissingWeak:
-			needWeakTrap = true
+	return [2]string{hubModule, export}
+}
+
+func (h *hub) trampoline(b *funcBinding) [2]string {
+	export := "t:" + b.name
+	if !h.exports[export] {
+		h.exports[export] = true
+		h.funcs = append(h.funcs, hubFunc{export: export, typ: b.typ, tramp: len(h.tramps)})
+		h.tramps = append(h.tramps, slotFill{slot: uint32(len(h.tramps)), def: b.def, name: b.name, typ: b.typ})
+	}
+	return [2]string{hubModule, export}
+}
+
+func (h *hub) trap(b *funcBinding) [2]string {
+	export := fmt.Sprintf("w:%d", b.id)
+	if !h.exports[export] {
+		h.exports[export] = true
+		h.funcs = append(h.funcs, hubFunc{export: export, typ: b.typ, tramp: -1, trapID: b.id})
+	}
+	return [2]string{hubModule, export}
+}
+
+// bytes encodes the hub. Its content depends only on the layout and the
+// bindings, so it is the same from run to run and hits the compilation cache.
+func (h *hub) bytes() []byte {
+	m := &h.m
+	needTrap := false
+	for _, f := range h.funcs {
+		if f.tramp < 0 {
+			needTrap = true
 		}
 	}
-	// Pass 1: every import, so that definitions get their final indices.
-	for _, ci := range o.info.imports {
+	var trap uint32
+	if needTrap {
+		trap = m.ImportFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
+	}
+	var tab uint32
+	if len(h.tramps) > 0 {
+		n := uint64(len(h.tramps))
+		tab = m.Table(wasmfile.Limits{Min: n, HasMax: true, Max: n})
+		m.Export(trampTable, wasmfile.KindTable, tab)
+	}
+	for _, g := range h.globals {
+		m.Export(g.export, wasmfile.KindGlobal, m.GlobalI32(g.mutable, int32(g.value)))
+	}
+	for _, f := range h.funcs {
+		var body []byte
+		if f.tramp >= 0 {
+			for i := range f.typ.Params {
+				body = wasmgen.LocalGet(body, uint32(i))
+			}
+			body = wasmgen.I32Const(body, int32(f.tramp))
+			body = wasmgen.CallIndirect(body, m.Type(f.typ), tab)
+		} else {
+			body = wasmgen.I32Const(body, f.trapID)
+			body = wasmgen.Call(body, trap)
+			body = wasmgen.Unreachable(body)
+		}
+		m.Export(f.export, wasmfile.KindFunc, m.Func(f.typ, body))
+	}
+	return m.Bytes()
+}
+
+// planImports decides where each "env" import of o comes from, recording
+// what the batch's hub must provide, and returns the new (module, field)
+// of each import to rename and the definers "$d<N>" refers to. Renaming
+// imports (a deterministic function of the bindings) lets the module be
+// instantiated against existing instances with no glue module of its own.
+func (p *Process) planImports(o *object, k int, funcs map[string]*funcBinding, h *hub) (map[int][2]string, []*object, error) {
+	renames := map[int][2]string{}
+	var defs definers
+	for i, ci := range o.info.imports {
 		im := ci.Import
 		if im.Module != "env" {
 			continue
 		}
 		switch ci.Role {
 		case wasmfile.RoleMemory, wasmfile.RoleTable, wasmfile.RoleStackPointer:
-			if p.shared[im.Name].private {
+			src := p.shared[im.Name]
+			if src.private {
 				return nil, nil, fmt.Errorf("%s: imports env.%s, but %s keeps its own and does not export it", o.name, im.Name, p.main.name)
 			}
-		}
-		switch ci.Role {
-		case wasmfile.RoleMemory:
-			src := p.shared[wasmfile.NameMemory]
-			lim := wasmfile.Limits{Shared: im.Memory.Limits.Shared}
-			if lim.Shared {
-				lim.HasMax, lim.Max = true, 65536
-			}
-			idx := m.ImportMemory(p.sharedModName(wasmfile.NameMemory), src.export, lim)
-			exports = append(exports, exp{im.Name, wasmfile.KindMemory, idx})
-		case wasmfile.RoleTable:
-			src := p.shared[wasmfile.NameTable]
-			idx := m.ImportTable(p.sharedModName(wasmfile.NameTable), src.export, 0)
-			tableIdx = int64(idx)
-			exports = append(exports, exp{im.Name, wasmfile.KindTable, idx})
-		case wasmfile.RoleStackPointer:
-			if !im.Global.Mutable || im.Global.Type != wasmfile.I32 {
+			if ci.Role == wasmfile.RoleStackPointer && (!im.Global.Mutable || im.Global.Type != wasmfile.I32) {
 				return nil, nil, fmt.Errorf("%s: import env.%s must be (mut i32), is %s", o.name, im.Name, im.Global)
 			}
-			src := p.shared[wasmfile.NameStackPointer]
-			idx := m.ImportGlobal(p.sharedModName(wasmfile.NameStackPointer), src.export, mutI32)
-			exports = append(exports, exp{im.Name, wasmfile.KindGlobal, idx})
+			renames[i] = [2]string{p.sharedModName(im.Name), src.export}
 		case wasmfile.RoleTag:
-			t, _ := o.info.file.FuncType(0)
-			if int(im.Tag.TypeIndex) < len(o.info.file.Types) {
-				t = o.info.file.Types[im.Tag.TypeIndex]
+			renames[i] = [2]string{p.sharedModName("tag:" + im.Name), im.Name}
+		case wasmfile.RoleMemoryBase, wasmfile.RoleTableBase, wasmfile.RoleGlobal:
+			if im.Global.Type != wasmfile.I32 {
+				return nil, nil, fmt.Errorf("%s: import env.%s must be an i32 global, is %s", o.name, im.Name, im.Global)
 			}
-			idx := m.ImportTag(p.sharedModName("tag:"+im.Name), im.Name, t)
-			exports = append(exports, exp{im.Name, wasmfile.KindTag, idx})
+			v, ok := p.envGlobal(o, im.Name)
+			if !ok && !ci.Weak {
+				return nil, nil, &UndefinedError{Symbol: im.Name, NeededBy: o.name}
+			}
+			export := "g:" + im.Name
+			if ci.Role != wasmfile.RoleGlobal {
+				export = fmt.Sprintf("%s:%d", im.Name, k) // one per object
+			}
+			if im.Global.Mutable {
+				export = "m" + export
+			}
+			renames[i] = h.global(export, im.Global.Mutable, v)
 		case wasmfile.RoleFunc:
 			b := funcs[im.Name]
 			switch b.kind {
 			case bindDirect:
-				idx := m.ImportFunc(defs.name(b.def), b.name, b.typ)
-				exports = append(exports, exp{im.Name, wasmfile.KindFunc, idx})
+				renames[i] = [2]string{defs.name(b.def), b.name}
 			case bindHost:
-				idx := m.ImportFunc(modHost, b.name, b.typ)
-				exports = append(exports, exp{im.Name, wasmfile.KindFunc, idx})
-			}
-		}
-	}
-	// A main that defines the shared table itself is instantiated before
-	// its glue could import that table, so its trampolines go through a
-	// private table of the glue instead, filled once the definers exist.
-	privateTramps := needTable && p.shared[wasmfile.NameTable].provider == o
-	if needTable && tableIdx < 0 && !privateTramps {
-		src := p.shared[wasmfile.NameTable]
-		tableIdx = int64(m.ImportTable(p.sharedModName(wasmfile.NameTable), src.export, 0))
-	}
-	if needWeakTrap {
-		weakTrap = m.ImportFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
-	}
-	// Pass 2: definitions.
-	o.tramps = nil
-	if privateTramps {
-		n := uint64(0)
-		for _, b := range funcs {
-			if b.kind == bindTrampoline {
-				n++
-			}
-		}
-		tableIdx = int64(m.Table(wasmfile.Limits{Min: n, HasMax: true, Max: n}))
-		exports = append(exports, exp{trampTable, wasmfile.KindTable, uint32(tableIdx)})
-	}
-	for _, ci := range o.info.imports {
-		im := ci.Import
-		if im.Module != "env" {
-			continue
-		}
-		switch ci.Role {
-		case wasmfile.RoleMemoryBase, wasmfile.RoleTableBase, wasmfile.RoleGlobal:
-			v, ok := p.envGlobal(o, im.Name)
-			if !ok {
-				if ci.Weak {
-					v = 0
-				} else {
-					return nil, nil, &UndefinedError{Symbol: im.Name, NeededBy: o.name}
-				}
-			}
-			if im.Global.Type != wasmfile.I32 {
-				return nil, nil, fmt.Errorf("%s: import env.%s must be an i32 global, is %s", o.name, im.Name, im.Global)
-			}
-			idx := m.GlobalI32(im.Global.Mutable, int32(v))
-			exports = append(exports, exp{im.Name, wasmfile.KindGlobal, idx})
-		case wasmfile.RoleFunc:
-			b := funcs[im.Name]
-			var body []byte
-			switch b.kind {
+				renames[i] = [2]string{modHost, b.name}
 			case bindTrampoline:
-				for i := range b.typ.Params {
-					body = wasmgen.LocalGet(body, uint32(i))
-				}
-				slot := b.slot
-				if privateTramps {
-					slot = uint32(len(o.tramps))
-					o.tramps = append(o.tramps, slotFill{slot: slot, def: b.def, name: b.name, typ: b.typ})
-				}
-				body = wasmgen.I32Const(body, int32(slot))
-				body = wasmgen.CallIndirect(body, m.Type(b.typ), uint32(tableIdx))
+				renames[i] = h.trampoline(b)
 			case bindMissingWeak:
-				body = wasmgen.I32Const(body, b.id)
-				body = wasmgen.Call(body, weakTrap)
-				body = wasmgen.Unreachable(body)
-			default:
-				continue
+				renames[i] = h.trap(b)
 			}
-			idx := m.Func(b.typ, body)
-			exports = append(exports, exp{im.Name, wasmfile.KindFunc, idx})
 		case wasmfile.RoleOther:
 			return nil, nil, fmt.Errorf("%s: unsupported import env.%s (%s)", o.name, im.Name, im.Kind)
 		}
 	}
-	for _, e := range exports {
-		m.Export(e.name, e.kind, e.idx)
-	}
-	return m.Bytes(), defs.list, nil
+	return renames, defs.list, nil
 }
 
 // buildGOT generates a module exporting one mutable i32 global per name,
@@ -283,15 +290,14 @@ func (p *Process) buildFiller(fills []slotFill) ([]byte, []*object) {
 // trampTable is the export name of a glue module's private trampoline table.
 const trampTable = "$tramp"
 
-// buildTrampFiller generates a module that fills o's private trampoline
-// table (see buildGlue) with the functions its trampolines call.
-func buildTrampFiller(o *object) ([]byte, []*object) {
+// buildTrampFiller generates a module that fills the hub's private
+// trampoline table with the functions its trampolines call.
+func buildTrampFiller(tramps []slotFill) ([]byte, []*object) {
 	var m wasmgen.Module
 	var defs definers
-	self := defs.name(o) // "$d0": imports from it mean its glue, see resolve
-	tab := m.ImportTable("$g"+self[2:], trampTable, uint32(len(o.tramps)))
-	idx := make([]uint32, len(o.tramps))
-	for i, t := range o.tramps {
+	tab := m.ImportTable(hubModule, trampTable, uint32(len(tramps)))
+	idx := make([]uint32, len(tramps))
+	for i, t := range tramps {
 		idx[i] = m.ImportFunc(defs.name(t.def), t.name, t.typ)
 	}
 	m.ActiveElemTable(tab, 0, idx)

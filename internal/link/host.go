@@ -141,19 +141,25 @@ func (l *Linker) processOf(m api.Module) *Process {
 	return nil
 }
 
-// isHostFunc reports whether wasmdl itself provides function name.
+// isHostFunc reports whether wasmdl itself provides function name, and its
+// signature.
 func (l *Linker) isHostFunc(name string) (wasmfile.FuncType, bool) {
-	for _, h := range l.hostFuncs() {
-		if h.name == name && name != hostWeakMissing {
-			t := wasmfile.FuncType{}
+	l.hostTypesOnce.Do(func() {
+		l.hostTypes = map[string]wasmfile.FuncType{}
+		for _, h := range l.hostFuncs() {
+			if h.name == hostWeakMissing {
+				continue
+			}
+			var t wasmfile.FuncType
 			for _, v := range h.params {
 				t.Params = append(t.Params, wasmfile.ValType(v))
 			}
 			for _, v := range h.results {
 				t.Results = append(t.Results, wasmfile.ValType(v))
 			}
-			return t, true
+			l.hostTypes[h.name] = t
 		}
-	}
-	return wasmfile.FuncType{}, false
+	})
+	t, ok := l.hostTypes[name]
+	return t, ok
 }

@@ -1,13 +1,16 @@
-// Stage instantiateBatch: the generated environment, GOT and glue modules,
+// Stage instantiateBatch: the generated environment, GOT modules and hub,
 // the modules themselves, and the fillers that place functions in the table.
 
 package link
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 
@@ -23,8 +26,8 @@ func (p *Process) sharedModName(item string) string { return modShared + item }
 // the instantiation of o (nil for generated modules).
 func (p *Process) resolve(name string, o *object, b *batch, defs []*object) api.Module {
 	switch {
-	case name == "env" && o != nil:
-		return o.glue
+	case name == hubModule && b != nil:
+		return b.hub
 	case name == "GOT.mem" && b != nil:
 		return b.gotMemMod
 	case name == "GOT.func" && b != nil:
@@ -42,11 +45,6 @@ func (p *Process) resolve(name string, o *object, b *batch, defs []*object) api.
 			return s.provider.instance
 		}
 		return p.env
-	case strings.HasPrefix(name, "$g"):
-		var i int
-		if _, err := fmt.Sscanf(name, "$g%d", &i); err == nil && i >= 0 && i < len(defs) {
-			return defs[i].glue
-		}
 	case strings.HasPrefix(name, "$d"):
 		var i int
 		if _, err := fmt.Sscanf(name, "$d%d", &i); err == nil && i >= 0 && i < len(defs) {
@@ -82,8 +80,6 @@ func (p *Process) instantiateGenerated(ctx context.Context, what string, data []
 		return nil, fmt.Errorf("instantiate generated %s: %w", what, err)
 	}
 	switch {
-	case o != nil:
-		// a glue module: closed with its object
 	case b != nil && p.env != nil:
 		b.generated = append(b.generated, m)
 	default:
@@ -97,6 +93,19 @@ func (p *Process) instantiateGenerated(ctx context.Context, what string, data []
 // GOT modules, then each object preceded by its glue, and finally fills the
 // table slots chosen during binding.
 func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
+	// Where every env import comes from; the modules' import sections are
+	// renamed to match, and whatever no instance defines goes in the hub.
+	h := newHub()
+	for k, o := range b.instOrder {
+		renames, defs, err := p.planImports(o, k, b.funcs[o], h)
+		if err != nil {
+			return err
+		}
+		o.defs = defs
+		if o.code, o.codeKey, err = p.l.rename(o.info, renames); err != nil {
+			return fmt.Errorf("%s: %w", o.name, err)
+		}
+	}
 	if err := p.l.precompile(ctx, b.instOrder); err != nil {
 		return err
 	}
@@ -112,15 +121,11 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 	if b.gotFunMod, err = p.instantiateGenerated(ctx, "GOT.func", buildGOT(b.gotFunc), nil, b, nil); err != nil {
 		return err
 	}
+	if b.hub, err = p.instantiateGenerated(ctx, "hub", h.bytes(), nil, b, nil); err != nil {
+		return err
+	}
 	for _, o := range b.instOrder {
 		if err := p.syncSpaces(ctx); err != nil {
-			return err
-		}
-		glue, defs, err := p.buildGlue(o, b.funcs[o])
-		if err != nil {
-			return err
-		}
-		if o.glue, err = p.instantiateGenerated(ctx, "env for "+o.name, glue, o, b, defs); err != nil {
 			return err
 		}
 		if err := p.instantiateObject(ctx, o, b); err != nil {
@@ -130,7 +135,46 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 	if err := p.syncSpaces(ctx); err != nil {
 		return err
 	}
+	if len(h.tramps) > 0 {
+		data, defs := buildTrampFiller(h.tramps)
+		if _, err := p.instantiateGenerated(ctx, "trampolines", data, nil, b, defs); err != nil {
+			return err
+		}
+	}
 	return p.fillTable(ctx, b)
+}
+
+// rename returns the module bytes with its imports renamed, and their
+// cache key. The same module with the same renames gives the same bytes,
+// kept once per Linker, so it compiles once.
+func (l *Linker) rename(mi *moduleInfo, renames map[int][2]string) ([]byte, string, error) {
+	if len(renames) == 0 {
+		return mi.data, mi.key, nil
+	}
+	idx := make([]int, 0, len(renames))
+	for i := range renames {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	h := sha256.New()
+	for _, i := range idx {
+		fmt.Fprintf(h, "%d\x00%s\x00%s\x00", i, renames[i][0], renames[i][1])
+	}
+	key := mi.key + "/" + hex.EncodeToString(h.Sum(nil)[:12])
+	l.compileMu.Lock()
+	data, ok := l.renamed[key]
+	l.compileMu.Unlock()
+	if ok {
+		return data, key, nil
+	}
+	data, err := wasmfile.RenameImports(mi.data, mi.file, renames)
+	if err != nil {
+		return nil, "", err
+	}
+	l.compileMu.Lock()
+	l.renamed[key] = data
+	l.compileMu.Unlock()
+	return data, key, nil
 }
 
 // precompile compiles the batch's modules that are not compiled yet, in
@@ -140,7 +184,7 @@ func (l *Linker) precompile(ctx context.Context, objs []*object) error {
 	var todo []*object
 	l.compileMu.Lock()
 	for _, o := range objs {
-		if l.compiled[o.info.key] == nil {
+		if l.compiled[o.codeKey] == nil {
 			todo = append(todo, o)
 		}
 	}
@@ -157,7 +201,7 @@ func (l *Linker) precompile(ctx context.Context, objs []*object) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				if _, err := l.compile(ctx, todo[i].info.key, todo[i].info.data); err != nil {
+				if _, err := l.compile(ctx, todo[i].codeKey, todo[i].code); err != nil {
 					errs[i] = fmt.Errorf("%s: compile: %w", todo[i].name, err)
 				}
 			}
@@ -246,14 +290,18 @@ func (p *Process) syncSpaces(ctx context.Context) error {
 		}
 		p.tableOps = ops
 	}
-	res, err := p.tableOps.ExportedFunction("size").Call(ctx)
-	if err != nil {
-		return err
-	}
-	if have := res[0]; p.table.end > have {
-		if _, err := p.tableOps.ExportedFunction("grow").Call(ctx, p.table.end-have); err != nil {
+	if p.tableHave == 0 {
+		res, err := p.tableOps.ExportedFunction("size").Call(ctx)
+		if err != nil {
 			return err
 		}
+		p.tableHave = res[0]
+	}
+	if p.table.end > p.tableHave {
+		if _, err := p.tableOps.ExportedFunction("grow").Call(ctx, p.table.end-p.tableHave); err != nil {
+			return err
+		}
+		p.tableHave = p.table.end
 	}
 	return nil
 }
@@ -261,7 +309,7 @@ func (p *Process) syncSpaces(ctx context.Context) error {
 // instantiateObject instantiates one module with its imports resolved
 // through its glue, the batch's GOT and the process's WASI forwarder.
 func (p *Process) instantiateObject(ctx context.Context, o *object, b *batch) error {
-	cm, err := p.l.compile(ctx, o.info.key, o.info.data)
+	cm, err := p.l.compile(ctx, o.codeKey, o.code)
 	if err != nil {
 		return fmt.Errorf("%s: compile: %w", o.name, err)
 	}
@@ -269,7 +317,7 @@ func (p *Process) instantiateObject(ctx context.Context, o *object, b *batch) er
 	if o.isMain && p.l.cfg.ModuleConfig != nil {
 		cfg = p.l.cfg.ModuleConfig.WithName("").WithStartFunctions()
 	}
-	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, o, b, nil) })
+	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, o, b, o.defs) })
 	inst, err := p.l.rt.InstantiateModule(ctx, cm, cfg)
 	if err != nil {
 		return fmt.Errorf("%s: instantiate: %w", o.name, err)
@@ -286,14 +334,6 @@ func (p *Process) instantiateObject(ctx context.Context, o *object, b *batch) er
 // fillTable instantiates the batch's filler, whose element segments place
 // each function that needed a new slot.
 func (p *Process) fillTable(ctx context.Context, b *batch) error {
-	for _, o := range b.instOrder {
-		if len(o.tramps) > 0 {
-			data, defs := buildTrampFiller(o)
-			if _, err := p.instantiateGenerated(ctx, "trampolines of "+o.name, data, nil, b, defs); err != nil {
-				return err
-			}
-		}
-	}
 	if len(b.fills) == 0 {
 		return nil
 	}

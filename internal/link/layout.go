@@ -185,7 +185,8 @@ func (p *Process) chooseShared(b *batch) error {
 		{wasmfile.NameStackPointer, wasmfile.KindGlobal, definesStackPointer(mf)},
 	} {
 		if !item.has {
-			p.shared[item.name] = sharedItem{}
+			// Created by the generated environment, under the ABI name.
+			p.shared[item.name] = sharedItem{export: item.name}
 			continue
 		}
 		exp := exportOf(mf, item.kind, item.name)

@@ -386,7 +386,17 @@ type Sym struct {
 	Value   uint32 // data address, or the function's table slot
 	Type    wasmfile.FuncType
 	Definer string
-	Fn      api.Function // the function, callable from Go
+	inst    api.Module
+}
+
+// Function returns the function, callable from Go (nil for data). It is
+// made on demand: a guest's dlsym needs only the slot, and wazero allocates
+// a call stack for every function handle.
+func (s *Sym) Function() api.Function {
+	if !s.Func || s.inst == nil {
+		return nil
+	}
+	return s.inst.ExportedFunction(s.Name)
 }
 
 // lookupSym searches scope in order for name; functions get their one
@@ -398,15 +408,14 @@ func (p *Process) lookupSym(ctx context.Context, scope []*object, name string) (
 			continue
 		}
 		if !s.Func {
-			v, _ := p.dataAddress(symbolIndex{data: map[string]*object{name: o}}, name)
+			v, _ := p.dataAddress(symbolIndex{global: &names{data: map[string]*object{name: o}}}, name)
 			return &Sym{Name: name, Value: v, Definer: o.name}, nil
 		}
 		slot, err := p.ensureSlot(ctx, o, name)
 		if err != nil {
 			return nil, err
 		}
-		return &Sym{Name: name, Func: true, Value: slot, Type: o.info.funcType[name], Definer: o.name,
-			Fn: o.instance.ExportedFunction(name)}, nil
+		return &Sym{Name: name, Func: true, Value: slot, Type: o.info.funcType[name], Definer: o.name, inst: o.instance}, nil
 	}
 	return nil, fmt.Errorf("undefined symbol: %s", name)
 }

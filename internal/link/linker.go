@@ -15,6 +15,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmdl/wasmdl/internal/search"
+	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
 // Config configures a Linker. The zero value is not usable: FS is required.
@@ -61,6 +62,7 @@ type Linker struct {
 
 	compileMu sync.Mutex
 	compiled  map[string]wazero.CompiledModule // by content hash
+	renamed   map[string][]byte                // modules with renamed imports, by key
 
 	hostOnce sync.Once
 	hostErr  error
@@ -69,6 +71,9 @@ type Linker struct {
 
 	owners sync.Map // api.Module -> *Process, for host functions
 
+	hostTypesOnce sync.Once
+	hostTypes     map[string]wasmfile.FuncType // signatures of wasmdl's host functions
+
 	exitIDs      atomic.Int64
 	exitHandlers sync.Map // int64 -> exitRef: library exit handlers entered in libc's list
 }
@@ -76,7 +81,7 @@ type Linker struct {
 // NewLinker returns a Linker over rt. rt must enable the features the
 // modules use; see RuntimeFeatures.
 func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
-	return &Linker{rt: rt, cfg: cfg, compiled: map[string]wazero.CompiledModule{}}
+	return &Linker{rt: rt, cfg: cfg, compiled: map[string]wazero.CompiledModule{}, renamed: map[string][]byte{}}
 }
 
 // Runtime returns the wazero runtime the linker instantiates into.
@@ -112,8 +117,14 @@ func (l *Linker) compile(ctx context.Context, key string, data []byte) (wazero.C
 	return cm, nil
 }
 
+// tracing reports whether WASMDL_DEBUG traces topic; callers on hot paths
+// check it before building a trace's arguments.
+func (l *Linker) tracing(topic string) bool {
+	return l.cfg.Debug != nil && l.cfg.DebugTopics[topic]
+}
+
 func (l *Linker) debugf(topic, format string, args ...any) {
-	if l.cfg.Debug == nil || !l.cfg.DebugTopics[topic] {
+	if !l.tracing(topic) {
 		return
 	}
 	fmt.Fprintf(l.cfg.Debug, "wasmdl: %s: %s\n", topic, fmt.Sprintf(format, args...))

@@ -23,7 +23,8 @@ import (
 //	layoutBatch     __memory_base, __table_base, TLS blocks, stack
 //	orderBatch      instantiation order: definers before users where possible
 //	bindBatch       resolve every import: GOT values, function bindings
-//	instantiate     environment, GOT modules, then glue + module, one by one
+//	instantiate     environment, GOT modules and the batch hub, then each
+//	                module with its imports renamed to their providers
 //	fillTable       put functions into the table slots chosen for them
 //	initBatch       TLS init, then every __wasm_apply_data_relocs, then
 //	                constructors, dependencies first, the main last
@@ -45,25 +46,29 @@ type Process struct {
 	deps    *depResolver
 	args    []string
 
-	shared     map[string]sharedItem // memory, table, stack pointer: who provides them
-	env        api.Module            // the generated environment, if any
-	tableOps   api.Module
-	memory     api.Memory
-	mem        allocator
-	table      allocator
-	memShared  bool
-	stackLow   uint32
-	stackHigh  uint32
-	heapBase   uint32
-	memFloor   uint64             // a non-PIE main's own memory: data, stack, heap
-	tableFloor uint64             // a non-PIE main's own table slots
-	slots      map[slotKey]uint32 // the one table slot of each function
-	hostSlots  map[string]uint32  // slots of wasmdl host functions whose address was taken
-	tags       map[string]wasmfile.FuncType
-	wasiOwner  api.Module
-	generated  []api.Module // generated instances, for Close
-	tombstones []tombstone
-	closed     bool
+	shared    map[string]sharedItem // memory, table, stack pointer: who provides them
+	env       api.Module            // the generated environment, if any
+	tableOps  api.Module
+	tableHave uint64 // the table's size as last grown (only the loader grows it)
+
+	globalNames     *names    // index of the global scope, see scopeIndex
+	globalNamesList []*object // the global scope it indexes
+	memory          api.Memory
+	mem             allocator
+	table           allocator
+	memShared       bool
+	stackLow        uint32
+	stackHigh       uint32
+	heapBase        uint32
+	memFloor        uint64             // a non-PIE main's own memory: data, stack, heap
+	tableFloor      uint64             // a non-PIE main's own table slots
+	slots           map[slotKey]uint32 // the one table slot of each function
+	hostSlots       map[string]uint32  // slots of wasmdl host functions whose address was taken
+	tags            map[string]wasmfile.FuncType
+	wasiOwner       api.Module
+	generated       []api.Module // generated instances, for Close
+	tombstones      []tombstone
+	closed          bool
 
 	// libdl state.
 	dlError    string            // pending dlerror message
@@ -89,6 +94,7 @@ type batch struct {
 	gotFunc   map[string]uint32
 	gotMemMod api.Module
 	gotFunMod api.Module
+	hub       api.Module // bases, layout globals, trampolines and stubs
 	fills     []slotFill
 	funcs     map[*object]map[string]*funcBinding
 	position  map[*object]int

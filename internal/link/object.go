@@ -33,8 +33,9 @@ type object struct {
 
 	// Runtime state.
 	instance api.Module
-	glue     api.Module // its "env" import provider
-	tramps   []slotFill // its glue's private trampoline table, if it has one
+	code     []byte    // its bytes with imports renamed for this process (see planImports)
+	codeKey  string    // their cache key
+	defs     []*object // the definers its renamed imports "$d<N>" name
 	state    objectState
 
 	// libdl state.

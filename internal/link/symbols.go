@@ -15,25 +15,32 @@ import (
 // table trampoline. A main that provides the memory, table or stack pointer
 // must exist before anyone imports them, so it comes first.
 func (p *Process) orderBatch(b *batch) {
-	mainFirst := false
-	for _, s := range p.shared {
-		if s.provider == p.main {
-			mainFirst = true
-		}
-	}
 	inBatch := map[*object]bool{}
 	for _, o := range b.objects {
 		inBatch[o] = true
 	}
 	order := initOrder(p.loadOrderScope(b), func(o *object) bool { return inBatch[o] })
-	if mainFirst && inBatch[p.main] {
-		rest := order[:0:0]
-		for _, o := range order {
-			if o != p.main {
-				rest = append(rest, o)
+	if inBatch[p.main] {
+		// The main moves up to just before the first module that imports
+		// something it provides; everything before that (and, the order
+		// being dependencies first, what they need) stays ahead of it, so
+		// the main's calls into them bind directly.
+		first := -1
+		for i, o := range order {
+			if o != p.main && p.needsMain(o) {
+				first = i
+				break
 			}
 		}
-		order = append([]*object{p.main}, rest...)
+		if first >= 0 {
+			rest := make([]*object, 0, len(order))
+			for _, o := range order {
+				if o != p.main {
+					rest = append(rest, o)
+				}
+			}
+			order = append(append(append([]*object{}, rest[:first]...), p.main), rest[first:]...)
+		}
 	}
 	b.instOrder = order
 	b.position = map[*object]int{}
@@ -42,26 +49,101 @@ func (p *Process) orderBatch(b *batch) {
 	}
 }
 
-// symbolIndex maps each name to its first definition in a scope.
+// needsMain reports whether o imports the memory, table or stack pointer
+// the main module provides.
+func (p *Process) needsMain(o *object) bool {
+	for _, ci := range o.info.imports {
+		switch ci.Role {
+		case wasmfile.RoleMemory, wasmfile.RoleTable, wasmfile.RoleStackPointer:
+			if ci.Module == "env" && p.shared[ci.Name].provider == p.main {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// symbolIndex maps each name to its first definition in a scope. A batch's
+// scope is the global scope followed by local objects, so its index is the
+// process's cached global index with a small layer for the rest: a dlopen
+// does not re-index every symbol of the program.
 type symbolIndex struct {
+	global, local *names
+}
+
+// names is one layer of a symbolIndex.
+type names struct {
 	funcs map[string]*object
 	data  map[string]*object
 }
 
-func buildIndex(scope []*object) symbolIndex {
-	idx := symbolIndex{funcs: map[string]*object{}, data: map[string]*object{}}
-	for _, o := range scope {
-		for name, s := range o.info.symbols {
-			m := idx.data
-			if s.Func {
-				m = idx.funcs
-			}
-			if _, taken := m[name]; !taken {
-				m[name] = o
-			}
+func (n *names) add(o *object) {
+	for name, s := range o.info.symbols {
+		m := n.data
+		if s.Func {
+			m = n.funcs
+		}
+		if _, taken := m[name]; !taken {
+			m[name] = o
+		}
+	}
+}
+
+func newNames() *names { return &names{funcs: map[string]*object{}, data: map[string]*object{}} }
+
+// fn is the first definer of function name.
+func (idx symbolIndex) fn(name string) *object {
+	if o := idx.global.funcs[name]; o != nil {
+		return o
+	}
+	if idx.local != nil {
+		return idx.local.funcs[name]
+	}
+	return nil
+}
+
+// datum is the first definer of data object name.
+func (idx symbolIndex) datum(name string) *object {
+	if o := idx.global.data[name]; o != nil {
+		return o
+	}
+	if idx.local != nil {
+		return idx.local.data[name]
+	}
+	return nil
+}
+
+// scopeIndex indexes b.scope: the cached global layer, rebuilt only when
+// the global scope changed, plus the objects after it.
+func (p *Process) scopeIndex(b *batch) symbolIndex {
+	global := p.globalScope()
+	if p.globalNames == nil || !sameObjects(p.globalNamesList, global) {
+		p.globalNames = newNames()
+		for _, o := range global {
+			p.globalNames.add(o)
+		}
+		p.globalNamesList = global
+	}
+	idx := symbolIndex{global: p.globalNames}
+	if len(b.scope) > len(global) {
+		idx.local = newNames()
+		for _, o := range b.scope[len(global):] {
+			idx.local.add(o)
 		}
 	}
 	return idx
+}
+
+func sameObjects(a, b []*object) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // bindBatch resolves every import of the batch through its scope: the
@@ -71,7 +153,8 @@ func buildIndex(scope []*object) symbolIndex {
 // signature mismatch it finds.
 func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 	var errs LinkErrors
-	idx := buildIndex(b.scope)
+	trace := p.l.tracing("bindings")
+	idx := p.scopeIndex(b)
 	b.gotMem, b.gotFunc = map[string]uint32{}, map[string]uint32{}
 	b.funcs = map[*object]map[string]*funcBinding{}
 	for _, o := range b.instOrder {
@@ -90,8 +173,10 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 						continue
 					}
 					fb.kind = bindHost
-					p.l.debugf("bindings", "%s: env.%s -> wasmdl", o.name, name)
-				} else if def := idx.funcs[name]; def != nil {
+					if trace {
+						p.l.debugf("bindings", "%s: env.%s -> wasmdl", o.name, name)
+					}
+				} else if def := idx.fn(name); def != nil {
 					have := def.info.funcType[name]
 					if !have.Equal(want) {
 						errs = append(errs, &SignatureError{Symbol: name, Importer: o.name, Definer: def.name, Want: want.String(), Have: have.String()})
@@ -99,28 +184,35 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 					}
 					fb.def = def
 					o.addRelDep(def)
-					if p.instantiatedBefore(b, def, o) {
-						fb.kind = bindDirect
-					} else {
-						fb.kind = bindTrampoline
-						fb.slot = p.canonicalSlot(b, def, name)
+					fb.kind = bindDirect
+					how := "direct"
+					if !p.instantiatedBefore(b, def, o) {
+						fb.kind, how = bindTrampoline, "trampoline: instantiated later"
 					}
-					p.l.debugf("bindings", "%s: env.%s -> %s (%s)", o.name, name, def.name, map[bindKind]string{bindDirect: "direct", bindTrampoline: fmt.Sprintf("trampoline via slot %d", fb.slot)}[fb.kind])
+					if trace {
+						p.l.debugf("bindings", "%s: env.%s -> %s (%s)", o.name, name, def.name, how)
+					}
 				} else if ht, ok := p.l.isHostFunc(name); ok {
 					if !ht.Equal(want) {
 						errs = append(errs, &SignatureError{Symbol: name, Importer: o.name, Definer: "wasmdl", Want: want.String(), Have: ht.String()})
 						continue
 					}
 					fb.kind = bindHost
-					p.l.debugf("bindings", "%s: env.%s -> wasmdl", o.name, name)
+					if trace {
+						p.l.debugf("bindings", "%s: env.%s -> wasmdl", o.name, name)
+					}
 				} else if ci.Weak {
 					fb.kind = bindMissingWeak
 					fb.id = missingID(fmt.Sprintf("call to undefined weak function %s (imported by %s)", name, o.name))
-					p.l.debugf("bindings", "%s: env.%s -> undefined weak (traps if called)", o.name, name)
+					if trace {
+						p.l.debugf("bindings", "%s: env.%s -> undefined weak (traps if called)", o.name, name)
+					}
 				} else if lazy {
 					fb.kind = bindMissingWeak
 					fb.id = missingID(fmt.Sprintf("symbol lookup error: %s: undefined symbol: %s", o.name, name))
-					p.l.debugf("bindings", "%s: env.%s -> undefined, RTLD_LAZY (traps if called)", o.name, name)
+					if trace {
+						p.l.debugf("bindings", "%s: env.%s -> undefined, RTLD_LAZY (traps if called)", o.name, name)
+					}
 				} else {
 					errs = append(errs, &UndefinedError{Symbol: name, NeededBy: o.name})
 					continue
@@ -136,13 +228,15 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 					v = 0
 				}
 				b.gotMem[name] = v
-				if def := idx.data[name]; def != nil {
+				if def := idx.datum(name); def != nil {
 					o.addRelDep(def)
 				}
-				p.l.debugf("bindings", "%s: GOT.mem.%s = 0x%x (%s)", o.name, name, v, nameOrDash(nameOf(idx.data[name])))
+				if trace {
+					p.l.debugf("bindings", "%s: GOT.mem.%s = 0x%x (%s)", o.name, name, v, nameOrDash(nameOf(idx.datum(name))))
+				}
 			case wasmfile.RoleGOTFunc:
 				var v uint32
-				if def := idx.funcs[name]; def != nil {
+				if def := idx.fn(name); def != nil {
 					o.addRelDep(def)
 					v = p.canonicalSlot(b, def, name)
 				} else if _, ok := p.l.isHostFunc(name); ok {
@@ -152,7 +246,9 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 					continue
 				}
 				b.gotFunc[name] = v
-				p.l.debugf("bindings", "%s: GOT.func.%s = slot %d (%s)", o.name, name, v, nameOrDash(nameOf(idx.funcs[name])))
+				if trace {
+					p.l.debugf("bindings", "%s: GOT.func.%s = slot %d (%s)", o.name, name, v, nameOrDash(nameOf(idx.fn(name))))
+				}
 			case wasmfile.RoleTag:
 				if int(ci.Tag.TypeIndex) < len(f.Types) {
 					p.tags[name] = f.Types[ci.Tag.TypeIndex]
@@ -219,7 +315,7 @@ func (p *Process) hostSlot(b *batch, name string) uint32 {
 // dataAddress is the absolute address of data symbol name in idx's scope,
 // or of a layout symbol the loader defines for a PIE main.
 func (p *Process) dataAddress(idx symbolIndex, name string) (uint32, bool) {
-	if def := idx.data[name]; def != nil {
+	if def := idx.datum(name); def != nil {
 		s := def.info.symbols[name]
 		switch {
 		case s.TLS:

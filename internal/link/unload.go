@@ -273,7 +273,7 @@ func (p *Process) clearSlots(slots []uint32) error {
 	return nil
 }
 
-// closeObject closes o's instance and glue, and its batch's generated
+// closeObject closes o's instance, and its batch's generated
 // modules once the batch has no live object left.
 func (p *Process) closeObject(ctx context.Context, o *object) {
 	if o.state == stateClosed {
@@ -282,10 +282,6 @@ func (p *Process) closeObject(ctx context.Context, o *object) {
 	if o.instance != nil {
 		p.l.owners.Delete(o.instance)
 		o.instance.Close(ctx)
-	}
-	if o.glue != nil {
-		p.l.owners.Delete(o.glue)
-		o.glue.Close(ctx)
 	}
 	o.state = stateClosed
 	if b := o.batch; b != nil {
