@@ -6,24 +6,75 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
 // initBatch runs, in order: TLS initialisation, every new module's
 // __wasm_apply_data_relocs (all of them before any constructor, since a
 // constructor may read any module's pointers), then constructors in
-// dependency order with the main last.
+// glibc's order with the main last. The calls are made by one generated
+// module, so the whole sequence costs one call from Go rather than two per
+// module (wazero allocates a call stack for every function called from Go).
 func (p *Process) initBatch(ctx context.Context, b *batch) error {
+	steps, err := p.initSteps(b)
+	if err != nil || len(steps) == 0 {
+		return err
+	}
+	data, defs := buildInit(steps)
+	mod, err := p.instantiateGenerated(ctx, "initialiser", data, nil, b, defs)
+	if err != nil {
+		return err
+	}
+	if _, err := mod.ExportedFunction("run").Call(ctx); err != nil {
+		// The step global says which call failed.
+		i := int(int32(mod.ExportedGlobal("step").Get()))
+		if i >= 0 && i < len(steps) {
+			return &CallError{Module: steps[i].o.name, Func: steps[i].fn, Err: err}
+		}
+		return err
+	}
+	return nil
+}
+
+// initStep is one call of a batch's initialisation.
+type initStep struct {
+	o   *object
+	fn  string
+	arg int64 // the __wasm_init_tls argument, or -1 for none
+}
+
+// initSteps lists the calls initBatch makes, marking the objects relocated
+// and constructed as it plans them (a constructor that dlopens must not see
+// them constructed twice).
+func (p *Process) initSteps(b *batch) ([]initStep, error) {
+	var steps []initStep
+	add := func(o *object, fn string, arg int64) error {
+		e, ok := o.info.file.Export(fn)
+		if !ok || e.Kind != wasmfile.KindFunc {
+			return nil
+		}
+		t, _ := o.info.file.FuncType(e.Index)
+		wantParams := 0
+		if arg >= 0 {
+			wantParams = 1
+		}
+		if len(t.Params) != wantParams || len(t.Results) != 0 || (wantParams == 1 && t.Params[0] != wasmfile.I32) {
+			return fmt.Errorf("%s: %s has signature %s", o.name, fn, t)
+		}
+		steps = append(steps, initStep{o, fn, arg})
+		return nil
+	}
 	for _, o := range b.instOrder {
 		if o.info.hasTLS {
-			if err := p.call(ctx, o, wasmfile.NameInitTLS, uint64(o.tlsBase)); err != nil {
-				return err
+			if err := add(o, wasmfile.NameInitTLS, int64(o.tlsBase)); err != nil {
+				return nil, err
 			}
 		}
 	}
 	for _, o := range b.instOrder {
-		if err := p.call(ctx, o, wasmfile.NameApplyDataRelocs); err != nil {
-			return err
+		if err := add(o, wasmfile.NameApplyDataRelocs, -1); err != nil {
+			return nil, err
 		}
 		o.state = stateRelocated
 	}
@@ -32,29 +83,51 @@ func (p *Process) initBatch(ctx context.Context, b *batch) error {
 		inBatch[o] = true
 	}
 	for _, o := range initOrder(p.loadOrderScope(b), func(o *object) bool { return inBatch[o] }) {
-		if err := p.construct(ctx, o); err != nil {
-			return err
+		if o.state >= stateConstructed {
+			continue
+		}
+		o.state = stateConstructed
+		fn := wasmfile.NameCallCtors
+		if o.isMain {
+			if _, ok := o.info.file.Export("_initialize"); ok {
+				fn = "_initialize"
+			} else if _, ok := o.info.file.Export("_start"); ok {
+				continue // crt1's _start runs the constructors itself
+			}
+		}
+		if err := add(o, fn, -1); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return steps, nil
 }
 
-// construct runs o's constructors once.
-func (p *Process) construct(ctx context.Context, o *object) error {
-	if o.state >= stateConstructed {
-		return nil
-	}
-	o.state = stateConstructed
-	f := o.info.file
-	if o.isMain {
-		if _, ok := f.Export("_initialize"); ok {
-			return p.call(ctx, o, "_initialize")
+// buildInit generates the module that makes steps' calls in order, setting
+// its exported "step" global before each so a trap can be attributed.
+func buildInit(steps []initStep) ([]byte, []*object) {
+	var m wasmgen.Module
+	var defs definers
+	imports := make([]uint32, len(steps))
+	for i, st := range steps {
+		t := wasmfile.FuncType{}
+		if st.arg >= 0 {
+			t.Params = []wasmfile.ValType{wasmfile.I32}
 		}
-		if _, ok := f.Export("_start"); ok {
-			return nil // crt1's _start runs the constructors itself
-		}
+		imports[i] = m.ImportFunc(defs.name(st.o), st.fn, t)
 	}
-	return p.call(ctx, o, wasmfile.NameCallCtors)
+	step := m.GlobalI32(true, -1)
+	var body []byte
+	for i, st := range steps {
+		body = wasmgen.I32Const(body, int32(i))
+		body = wasmgen.GlobalSet(body, step)
+		if st.arg >= 0 {
+			body = wasmgen.I32Const(body, int32(uint32(st.arg)))
+		}
+		body = wasmgen.Call(body, imports[i])
+	}
+	m.Export("step", wasmfile.KindGlobal, step)
+	m.Export("run", wasmfile.KindFunc, m.Func(wasmfile.FuncType{}, body))
+	return m.Bytes(), defs.list
 }
 
 // call calls an export of o if it exists.

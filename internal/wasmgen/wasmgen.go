@@ -275,3 +275,6 @@ func ReturnCallIndirect(b []byte, ti, tab uint32) []byte {
 
 // Unreachable appends unreachable.
 func Unreachable(b []byte) []byte { return append(b, 0x00) }
+
+// GlobalSet appends global.set g.
+func GlobalSet(b []byte, g uint32) []byte { return wasmfile.AppendU32(append(b, 0x24), g) }
