@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -32,24 +31,11 @@ Exit status: 0 no hazard, 1 hazards, 2 usage or unreadable input.
 // checkMain runs "wasmdl check". Every unreadable module is reported before
 // it gives up, as the other commands do.
 func checkMain(args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("check", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	fset.Usage = func() {
-		fmt.Fprint(stderr, checkUsage)
-		fmt.Fprintln(stderr, "\nflags:")
-		fset.PrintDefaults()
-	}
+	fset := newFlags("check", checkUsage, stderr)
 	asJSON := fset.Bool("json", false, "print the report as JSON (schema "+check.SchemaVersion+")")
 	svg := fset.String("svg", "", "draw the memory and table layout to `FILE` as SVG")
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fset.NArg() == 0 {
-		fset.Usage()
-		return 2
+	if status := parseFlags(fset, args, 1); status >= 0 {
+		return status
 	}
 	mods, ok := readModules(fset.Args(), stderr)
 	if !ok {

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -200,23 +199,10 @@ var roleIDs = map[wasmfile.ImportRole]string{
 // inspectMain runs "wasmdl inspect". Unreadable files are reported on
 // stderr and the others are still shown.
 func inspectMain(args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	fset.Usage = func() {
-		fmt.Fprint(stderr, inspectUsage)
-		fmt.Fprintln(stderr, "\nflags:")
-		fset.PrintDefaults()
-	}
+	fset := newFlags("inspect", inspectUsage, stderr)
 	asJSON := fset.Bool("json", false, fmt.Sprintf("print JSON (schema %d) instead of text", inspectSchema))
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fset.NArg() == 0 {
-		fset.Usage()
-		return 2
+	if status := parseFlags(fset, args, 1); status >= 0 {
+		return status
 	}
 	status := 0
 	report := InspectReport{Schema: inspectSchema, Files: []InspectFile{}}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -92,21 +91,12 @@ type LddEntry struct {
 
 // lddMain runs "wasmdl ldd".
 func lddMain(args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("ldd", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	fset.Usage = func() {
-		fmt.Fprint(stderr, lddUsage)
-		fmt.Fprintln(stderr, "\nflags:")
-		fset.PrintDefaults()
-	}
+	fset := newFlags("ldd", lddUsage, stderr)
 	var libDirs multiFlag
 	fset.Var(&libDirs, "L", "add `DIR` to the library search path (repeatable)")
 	asJSON := fset.Bool("json", false, fmt.Sprintf("print JSON (schema %d) instead of the tree", lddSchema))
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if status := parseFlags(fset, args, 1); status >= 0 {
+		return status
 	}
 	if fset.NArg() != 1 {
 		fset.Usage()

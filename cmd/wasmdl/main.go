@@ -9,6 +9,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -60,4 +62,33 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
+}
+
+// newFlags makes a subcommand's flag set; -h prints usage, then the flags.
+func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fset := flag.NewFlagSet(name, flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fmt.Fprintln(stderr, "\nflags:")
+		fset.PrintDefaults()
+	}
+	return fset
+}
+
+// parseFlags parses args and checks that at least minArgs operands follow.
+// It returns -1 to go on, or the exit status to end with: 0 after -h, 2
+// for a usage error.
+func parseFlags(fset *flag.FlagSet, args []string, minArgs int) int {
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fset.NArg() < minArgs {
+		fset.Usage()
+		return 2
+	}
+	return -1
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -37,8 +36,7 @@ func runMain(args []string, stdout, stderr io.Writer) int { return runIn("", arg
 // runIn is run with relative names starting from dir ("" for the current
 // directory), so tests can run programs in their own folders in parallel.
 func runIn(dir string, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("run", "usage: wasmdl run [flags] MAIN [ARGS...]\n", stderr)
 	var libDirs, preload, envs, dirs multiFlag
 	fs.Var(&libDirs, "L", "add `DIR` to the library search path (repeatable)")
 	fs.Var(&preload, "preload", "load `LIB` before the main's dependencies (repeatable)")
@@ -49,16 +47,8 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	showMap := fs.Bool("map", false, "print the memory and table layout to stderr before running")
 	svgPath := fs.String("svg", "", "with --map, also draw the layout as SVG to `FILE`")
 	cacheDir := fs.String("cache-dir", "", "keep compiled code in `DIR` across runs")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: wasmdl run [flags] MAIN [ARGS...]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() < 1 {
-		fs.Usage()
-		return 2
+	if status := parseFlags(fs, args, 1); status >= 0 {
+		return status
 	}
 	if *svgPath != "" && !*showMap {
 		fmt.Fprintln(stderr, "wasmdl: --svg needs --map")
