@@ -68,20 +68,7 @@ solib() {
 
 # libc_main_own OUT SRC [LIBS...]: like libc_main, but the main defines and
 # exports its own memory and table instead of importing them.
-libc_main_own() {
-  local out=$1 src=$2 s a
-  shift 2
-  local exports=() libs=()
-  for s in "${MAIN_LIBC_EXPORTS[@]}"; do exports+=("-Wl,--export=$s"); done
-  for a in "$@"; do
-    if [[ $a == *.so ]]; then libs+=("$(stub_of "$a")"); else libs+=("$a"); fi
-  done
-  cc "$src" "${PIC_CFLAGS[@]}"
-  "$CLANG" --target=wasm32-wasi -mexec-model=reactor -o "$out" "$(o_of "$src")" "${libs[@]}" \
-    -Wl,--export-dynamic -Wl,--export-table -Wl,--growable-table \
-    -Wl,--experimental-pic -Wl,--unresolved-symbols=import-dynamic \
-    -Wl,--export=__stack_pointer -Wl,--export=__main_void "${exports[@]}" -Wl,--strip-debug
-}
+libc_main_own() { MAIN_OWNS_MEMORY=1 libc_main "$@"; }
 
 # Recipe (iii): PIE main without libc; entry __main_void.
 #   pie_main OUT SRC [LIBS...]
@@ -118,9 +105,11 @@ libc_main() {
   for a in "$@"; do
     if [[ $a == *.so ]]; then libs+=("$(stub_of "$a")"); else libs+=("$a"); fi
   done
+  local sharing=(-Wl,--import-memory -Wl,--import-table -Wl,--growable-table)
+  [[ -n ${MAIN_OWNS_MEMORY-} ]] && sharing=(-Wl,--export-table -Wl,--growable-table)
   cc "$src" "${PIC_CFLAGS[@]}"
   "$CLANG" --target=wasm32-wasi -mexec-model=reactor -o "$out" "$(o_of "$src")" "${libs[@]}" \
-    -Wl,--export-dynamic -Wl,--import-memory -Wl,--import-table -Wl,--growable-table \
+    -Wl,--export-dynamic "${sharing[@]}" \
     -Wl,--experimental-pic -Wl,--unresolved-symbols=import-dynamic \
     -Wl,--export=__stack_pointer -Wl,--export=__main_void "${exports[@]}" -Wl,--strip-debug
 }

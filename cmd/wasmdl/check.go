@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,12 +48,9 @@ func checkMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *asJSON {
-		b, err := json.MarshalIndent(report, "", "  ")
-		if err != nil {
-			fmt.Fprintf(stderr, "wasmdl: %v\n", err)
-			return 2
+		if status := writeJSON(stdout, stderr, report); status >= 0 {
+			return status
 		}
-		stdout.Write(append(b, '\n'))
 	} else if err := report.WriteText(stdout); err != nil {
 		fmt.Fprintf(stderr, "wasmdl: %v\n", err)
 		return 2

@@ -223,12 +223,9 @@ func inspectMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *asJSON {
-		b, err := json.MarshalIndent(report, "", "  ")
-		if err != nil {
-			fmt.Fprintf(stderr, "wasmdl: %v\n", err)
-			return 2
+		if status := writeJSON(stdout, stderr, report); status >= 0 {
+			return status
 		}
-		stdout.Write(append(b, '\n'))
 	}
 	return status
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -120,12 +119,9 @@ func lddMain(args []string, stdout, stderr io.Writer) int {
 	}
 	report := buildLddReport(mainPath, tree)
 	if *asJSON {
-		b, err := json.MarshalIndent(report, "", "  ")
-		if err != nil {
-			fmt.Fprintf(stderr, "wasmdl: %v\n", err)
-			return 2
+		if status := writeJSON(stdout, stderr, report); status >= 0 {
+			return status
 		}
-		stdout.Write(append(b, '\n'))
 	} else {
 		writeLddText(stdout, tree.Root, report)
 	}

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -90,5 +91,17 @@ func parseFlags(fset *flag.FlagSet, args []string, minArgs int) int {
 		fset.Usage()
 		return 2
 	}
+	return -1
+}
+
+// writeJSON prints v as indented JSON; it returns -1, or 2 if v cannot be
+// encoded.
+func writeJSON(stdout, stderr io.Writer, v any) int {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmdl: %v\n", err)
+		return 2
+	}
+	stdout.Write(append(b, '\n'))
 	return -1
 }

@@ -93,22 +93,21 @@ func newNames() *names { return &names{funcs: map[string]*object{}, data: map[st
 
 // fn is the first definer of function name.
 func (idx symbolIndex) fn(name string) *object {
-	if o := idx.global.funcs[name]; o != nil {
-		return o
-	}
-	if idx.local != nil {
-		return idx.local.funcs[name]
-	}
-	return nil
+	return idx.first(func(n *names) map[string]*object { return n.funcs }, name)
 }
 
 // datum is the first definer of data object name.
 func (idx symbolIndex) datum(name string) *object {
-	if o := idx.global.data[name]; o != nil {
+	return idx.first(func(n *names) map[string]*object { return n.data }, name)
+}
+
+// first looks name up in the global layer, then the local one.
+func (idx symbolIndex) first(kind func(*names) map[string]*object, name string) *object {
+	if o := kind(idx.global)[name]; o != nil {
 		return o
 	}
 	if idx.local != nil {
-		return idx.local.data[name]
+		return kind(idx.local)[name]
 	}
 	return nil
 }
