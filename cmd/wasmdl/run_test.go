@@ -252,3 +252,34 @@ func TestRunUsage(t *testing.T) {
 		t.Errorf("missing main: status %d, stderr %q", status, errb.String())
 	}
 }
+
+// TestRunCorruptLibrary: a damaged library is reported with its path and
+// the offset of the problem, and nothing runs.
+func TestRunCorruptLibrary(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"main.wasm", "libl.so", "libr.so", "libbase.so"} {
+		b, err := os.ReadFile(filepath.Join("../../testdata/link/diamond", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch f {
+		case "libbase.so":
+			b = b[:len(b)/2] // truncated
+		case "libr.so":
+			b = []byte("#!/bin/sh\necho not wasm\n")
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errb bytes.Buffer
+	status := runIn(dir, []string{"-L", ".", "main.wasm"}, &out, &errb)
+	if status != 127 || out.Len() != 0 {
+		t.Fatalf("status %d, stdout %q", status, out.String())
+	}
+	for _, want := range []string{"libr.so: offset 0x0: not a WebAssembly module", "libbase.so: offset 0x"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+}

@@ -189,14 +189,17 @@ func (p *Process) planImports(o *object, k int, funcs map[string]*funcBinding, h
 		}
 		switch ci.Role {
 		case wasmfile.RoleMemory, wasmfile.RoleTable, wasmfile.RoleStackPointer:
-			src := p.shared[im.Name]
+			// Whatever the import is called, there is one of each.
+			item := map[wasmfile.ImportRole]string{wasmfile.RoleMemory: wasmfile.NameMemory,
+				wasmfile.RoleTable: wasmfile.NameTable, wasmfile.RoleStackPointer: wasmfile.NameStackPointer}[ci.Role]
+			src := p.shared[item]
 			if src.private {
 				return nil, nil, fmt.Errorf("%s: imports env.%s, but %s keeps its own and does not export it", o.name, im.Name, p.main.name)
 			}
 			if ci.Role == wasmfile.RoleStackPointer && (!im.Global.Mutable || im.Global.Type != wasmfile.I32) {
 				return nil, nil, fmt.Errorf("%s: import env.%s must be (mut i32), is %s", o.name, im.Name, im.Global)
 			}
-			renames[i] = [2]string{p.sharedModName(im.Name), src.export}
+			renames[i] = [2]string{p.sharedModName(item), src.export}
 		case wasmfile.RoleTag:
 			renames[i] = [2]string{p.sharedModName("tag:" + im.Name), im.Name}
 		case wasmfile.RoleMemoryBase, wasmfile.RoleTableBase, wasmfile.RoleGlobal:
