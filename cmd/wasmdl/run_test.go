@@ -277,6 +277,9 @@ func TestRunCorruptLibrary(t *testing.T) {
 	if status != 127 || out.Len() != 0 {
 		t.Fatalf("status %d, stdout %q", status, out.String())
 	}
+	if n := strings.Count(errb.String(), "libbase.so: offset 0x"); n != 1 {
+		t.Errorf("libbase.so reported %d times, want once", n)
+	}
 	for _, want := range []string{"libr.so: offset 0x0: not a WebAssembly module", "libbase.so: offset 0x"} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errb.String())

@@ -100,7 +100,11 @@ type depResolver struct {
 	cache    *infoCache
 	byName   map[string]*object // requested names and path basenames of loaded objects
 	byPath   map[string]*object
+	failed   map[string]bool // paths already reported unreadable
 }
+
+// errReported stands for an error already reported for the same file.
+var errReported = errors.New("already reported")
 
 func (r *depResolver) remember(o *object) {
 	r.byName[o.name] = o
@@ -129,9 +133,17 @@ func (r *depResolver) loadObject(req search.Request, neededBy *object) (*object,
 		r.byName[req.Name] = o
 		return o, false, nil
 	}
+	if r.failed[res.Path] {
+		return nil, false, errReported
+	}
 	mi, err := r.cache.get(res.Data)
 	if err != nil {
-		return nil, false, &FileError{Path: res.Path, Err: err}
+		// Report an unreadable file once, however many modules need it.
+		if r.failed == nil {
+			r.failed = map[string]bool{}
+		}
+		r.failed[res.Path] = true
+		return nil, false, &FileError{Path: r.searcher.Display(res.Path), Err: err}
 	}
 	o := &object{name: req.Name, path: res.Path, via: res.Via, info: mi, neededBy: neededBy}
 	r.remember(o)
@@ -171,6 +183,9 @@ func (r *depResolver) loadDeps(roots []*object) ([]*object, []error) {
 		}
 		for _, name := range d.Needed {
 			dep, isNew, err := r.loadObject(search.Request{Name: name, Origin: o.dir(), RuntimePath: d.RuntimePath, FromModule: true}, o)
+			if err == errReported {
+				continue
+			}
 			if err != nil {
 				errs = append(errs, err)
 				continue

@@ -92,6 +92,7 @@ func (l *Linker) Deps(mainPath string) (*DepTree, error) {
 	// Walk breadth-first like loadDeps, recording every edge, including the
 	// ones to libraries already seen, so the tree can show repeats and cycles.
 	queue := append([]*object(nil), roots...)
+	failed := map[string]*DepNode{}
 	for len(queue) > 0 {
 		o := queue[0]
 		queue = queue[1:]
@@ -102,8 +103,16 @@ func (l *Linker) Deps(mainPath string) (*DepTree, error) {
 		}
 		for _, need := range d.Needed {
 			dep, isNew, err := r.loadObject(search.Request{Name: need, Origin: o.dir(), RuntimePath: d.RuntimePath, FromModule: true}, o)
+			if err == errReported {
+				// Unreadable, and shown where it was first needed.
+				if prev := failed[need]; prev != nil {
+					n.Needed = append(n.Needed, &DepEdge{Node: prev, Repeat: true})
+				}
+				continue
+			}
 			if err != nil {
 				miss := &DepNode{Name: need, Err: err}
+				failed[need] = miss
 				var me *MissingError
 				if errors.As(err, &me) {
 					miss.Err = me.Err
