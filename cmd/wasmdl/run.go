@@ -24,7 +24,10 @@ func init() {
 // multiFlag collects a repeatable flag.
 type multiFlag []string
 
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+// String implements flag.Value.
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
+// Set implements flag.Value: each use adds one value.
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // exitLinkFailure is the status for load and link failures, as a shell
@@ -246,4 +249,5 @@ func parseSize(s string) (uint64, error) {
 
 type randReader struct{}
 
+// Read implements io.Reader.
 func (randReader) Read(b []byte) (int, error) { return cryptoRead(b) }

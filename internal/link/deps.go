@@ -69,6 +69,7 @@ type MissingError struct {
 	Err      error
 }
 
+// Error implements error.
 func (e *MissingError) Error() string {
 	s := "error while loading shared libraries: " + e.Name + ": cannot open shared object file"
 	var nf *search.NotFoundError
@@ -83,6 +84,7 @@ func (e *MissingError) Error() string {
 	return s
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *MissingError) Unwrap() error { return e.Err }
 
 // FileError reports a module that was found but could not be read.
@@ -91,7 +93,10 @@ type FileError struct {
 	Err  error
 }
 
+// Error implements error.
 func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *FileError) Unwrap() error { return e.Err }
 
 // depResolver loads objects and the closure of their NEEDED libraries.

@@ -42,6 +42,7 @@ func missingID(msg string) int32 {
 // that no module defines.
 type WeakCallError struct{ Msg string }
 
+// Error implements error.
 func (e *WeakCallError) Error() string { return e.Msg }
 
 // hostFuncs are the functions of wasmdl's host module, shared by every

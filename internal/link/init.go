@@ -148,7 +148,10 @@ type CallError struct {
 	Err          error
 }
 
+// Error implements error.
 func (e *CallError) Error() string { return fmt.Sprintf("%s: %s: %v", e.Module, e.Func, e.Err) }
+
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *CallError) Unwrap() error { return e.Err }
 
 // Close closes every instance of the process.

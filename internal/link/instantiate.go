@@ -62,6 +62,7 @@ var quietConfig = wazero.NewModuleConfig().WithName("").WithStartFunctions().Wit
 
 type zeroReader struct{}
 
+// Read implements io.Reader.
 func (zeroReader) Read(b []byte) (int, error) {
 	clear(b)
 	return len(b), nil

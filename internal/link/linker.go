@@ -147,6 +147,7 @@ type UndefinedError struct {
 	NeededBy string
 }
 
+// Error implements error.
 func (e *UndefinedError) Error() string {
 	return fmt.Sprintf("undefined symbol: %s (needed by %s)", e.Symbol, e.NeededBy)
 }
@@ -158,6 +159,7 @@ type SignatureError struct {
 	Want, Have        string
 }
 
+// Error implements error.
 func (e *SignatureError) Error() string {
 	return fmt.Sprintf("signature mismatch: %s: %s imports it as %s but %s defines %s",
 		e.Symbol, e.Importer, e.Want, e.Definer, e.Have)
@@ -166,6 +168,7 @@ func (e *SignatureError) Error() string {
 // LinkErrors is every problem found while linking, reported together.
 type LinkErrors []error
 
+// Error implements error.
 func (e LinkErrors) Error() string {
 	s := make([]string, len(e))
 	for i, err := range e {

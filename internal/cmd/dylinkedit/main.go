@@ -32,6 +32,8 @@ type listFlag struct {
 
 // String and Set make listFlag a repeatable flag.Value.
 func (l *listFlag) String() string { return strings.Join(l.vals, ",") }
+
+// Set implements flag.Value: each use adds one value.
 func (l *listFlag) Set(v string) error {
 	l.vals, l.set = append(l.vals, v), true
 	return nil
