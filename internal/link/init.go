@@ -153,24 +153,3 @@ func (e *CallError) Error() string { return fmt.Sprintf("%s: %s: %v", e.Module, 
 
 // Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *CallError) Unwrap() error { return e.Err }
-
-// Close closes every instance of the process.
-func (p *Process) Close(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return nil
-	}
-	p.closed = true
-	for i := len(p.objects) - 1; i >= 0; i-- {
-		p.closeObject(ctx, p.objects[i])
-	}
-	for _, t := range p.tombstones {
-		t.mod.Close(ctx)
-	}
-	for i := len(p.generated) - 1; i >= 0; i-- {
-		p.l.owners.Delete(p.generated[i])
-		p.generated[i].Close(ctx)
-	}
-	return nil
-}

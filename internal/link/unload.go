@@ -327,3 +327,31 @@ func (p *Process) release(o *object) {
 		p.table.release(span{s, s + 1}, false)
 	}
 }
+
+// Close closes every instance of the process.
+func (p *Process) Close(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	for i := len(p.objects) - 1; i >= 0; i-- {
+		o := p.objects[i]
+		for _, h := range o.exitFuncs {
+			if h.id != 0 {
+				p.l.exitHandlers.Delete(h.id) // the process will not exit through libc now
+			}
+		}
+		p.closeObject(ctx, o)
+	}
+	for _, t := range p.tombstones {
+		p.l.owners.Delete(t.mod)
+		t.mod.Close(ctx)
+	}
+	for i := len(p.generated) - 1; i >= 0; i-- {
+		p.l.owners.Delete(p.generated[i])
+		p.generated[i].Close(ctx)
+	}
+	return nil
+}
