@@ -312,6 +312,11 @@ func (p *Process) checkObjects(b *batch) LinkErrors {
 	var errs LinkErrors
 	for _, o := range b.objects {
 		if o.isMain {
+			// Its data goes at a __memory_base chosen before it exists, so
+			// the memory cannot be its own.
+			if o.info.pic && len(o.info.file.Memories) > 0 {
+				errs = append(errs, fmt.Errorf("%s: a position-independent main must import its memory: link it with -Wl,--import-memory", o.name))
+			}
 			continue
 		}
 		if !o.info.pic {
