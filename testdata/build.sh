@@ -191,6 +191,13 @@ at link/args
 lib libshow.so show.c
 prog libshow.so
 
+say link/plain
+at link/plain
+cc main.c --target=wasm32-wasi
+"$CLANG" --target=wasm32-wasi -o main.wasm "$(o_of main.c)" -Wl,--strip-debug
+native_main
+expect
+
 say link/tls
 at link/tls
 XCFLAGS="-matomics -mbulk-memory" solib libtlsuse.so tls.c -Wl,--shared-memory \
