@@ -7,6 +7,7 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
+	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
 // ExitError reports how the program ended when it did not return normally.
@@ -16,7 +17,8 @@ type ExitError = sys.ExitError
 // entry is _start if exported; otherwise the first exported of __main_void,
 // __main_argc_argv and main (_initialize already ran as the main's
 // constructor). After the entry returns, the main's exported exit (or else
-// fflush) runs so that atexit handlers run and stdio is flushed. A program
+// __wasm_call_dtors and fflush) runs so that atexit handlers run and stdio
+// is flushed. A program
 // that calls exit anywhere, in any module, ends the same way.
 func (p *Process) Run(ctx context.Context) (int, error) {
 	main := p.main.instance
@@ -56,6 +58,13 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 			return status, nil
 		}
 		return p.exitStatus("exit", err)
+	}
+	// No exit to call: the main's own destructors (its atexit handlers,
+	// stdio flush) if it exports them, then the libraries' handlers.
+	if fn := main.ExportedFunction(wasmfile.NameCallDtors); fn != nil && len(fn.Definition().ParamTypes()) == 0 {
+		if _, err := fn.Call(ctx); err != nil {
+			return p.exitStatus(wasmfile.NameCallDtors, err)
+		}
 	}
 	p.runAllExitFuncs(ctx)
 	return status, nil
