@@ -33,9 +33,6 @@ const codeModule = "0061736d0100000001060160017f017f02090103656e7601660000030201
 	"410428020c10001a4100427b370308430000c03f1a4400000000000002401a410140001a410041014102fc0a0000410041014102fc" +
 	"0b00fd0c01000000020000000300000004000000fd1b021a41004101fe1e02041afe0300410912000b"
 
-// bodyStart is the file offset of the first instruction (after the locals).
-const bodyStart = 0x3e
-
 func codeFile(t *testing.T, patch func([]byte)) *File {
 	t.Helper()
 	b, err := hex.DecodeString(codeModule)

@@ -21,8 +21,6 @@ import (
 	"strings"
 )
 
-var variants = []string{"cold", "warm", "floor", "static", "em"}
-
 func main() {
 	dir := flag.String("dir", "bench/build/results", "folder of hyperfine CSV results")
 	svg := flag.String("svg", "", "write the plot to this SVG file")

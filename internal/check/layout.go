@@ -2,7 +2,6 @@ package check
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
@@ -278,10 +277,6 @@ func overlap(a, b Range) (Range, bool) {
 		return Range{}, false
 	}
 	return Range{Space: a.Space, Start: lo, End: hi, What: "overlap"}, true
-}
-
-func sortRanges(rs []Range) {
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Start < rs[j].Start })
 }
 
 // findProviders records, for every function import, which other module of

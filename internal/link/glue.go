@@ -38,10 +38,7 @@ func (d *definers) name(o *object) string {
 	return fmt.Sprintf("$d%d", i)
 }
 
-var (
-	i32Type = wasmfile.GlobalType{Type: wasmfile.I32}
-	mutI32  = wasmfile.GlobalType{Type: wasmfile.I32, Mutable: true}
-)
+var i32Type = wasmfile.GlobalType{Type: wasmfile.I32}
 
 // funcBinding says how one env function import of an object is satisfied.
 type funcBinding struct {
@@ -49,7 +46,6 @@ type funcBinding struct {
 	typ  wasmfile.FuncType
 	kind bindKind
 	def  *object // bindDirect, bindTrampoline
-	slot uint32  // bindTrampoline: the function's one table slot
 	id   int32   // bindMissingWeak: index into missingNames
 }
 

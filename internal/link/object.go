@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"path"
 
-	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
@@ -29,7 +28,6 @@ type object struct {
 	tableBase  uint32
 	tableSize  uint32
 	tlsBase    uint32 // its thread-local block, if it has TLS
-	localScope []*object
 
 	// Runtime state.
 	instance api.Module
@@ -108,7 +106,6 @@ type moduleInfo struct {
 	// elemSlot maps a function index to its slot in the module's own element
 	// segments: relative to __table_base for PIC modules, absolute otherwise.
 	elemSlot map[uint32]uint32
-	compiled wazero.CompiledModule
 	kind     wasmfile.Kind
 	pic      bool
 	memInfo  wasmfile.MemInfo
