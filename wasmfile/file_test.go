@@ -384,7 +384,12 @@ func TestAllFixturesParse(t *testing.T) {
 		if strings.HasSuffix(p, ".so") && !strings.Contains(p, "/errors/") && f.Kind() != KindSharedLibrary {
 			t.Errorf("%s: Kind() = %v, want shared library", p, f.Kind())
 		}
-		if strings.Contains(p, "/link/") && strings.HasSuffix(p, "main.wasm") && f.Kind() != KindMain && f.Kind() != KindPIEMain {
+		// link/plain is an ordinary WASI command: no dylink.0, nothing shared.
+		if strings.Contains(p, "/link/plain/") {
+			if f.Kind() != KindPlain {
+				t.Errorf("%s: Kind() = %v, want plain module", p, f.Kind())
+			}
+		} else if strings.Contains(p, "/link/") && strings.HasSuffix(p, "main.wasm") && f.Kind() != KindMain && f.Kind() != KindPIEMain {
 			t.Errorf("%s: Kind() = %v, want a main", p, f.Kind())
 		}
 	}
