@@ -286,7 +286,7 @@ func (p *Process) buildFiller(fills []slotFill) ([]byte, []*object) {
 	return m.Bytes(), defs.list
 }
 
-// trampTable is the export name of a glue module's private trampoline table.
+// trampTable is the export name of the hub's private trampoline table.
 const trampTable = "$tramp"
 
 // buildTrampFiller generates a module that fills the hub's private

@@ -16,7 +16,7 @@ const (
 )
 
 // missingNames interns the messages of undefined weak functions, so that the
-// trap stub in a glue module carries only a number.
+// trap stub in a hub or tombstone module carries only a number.
 var missingNames struct {
 	sync.Mutex
 	list []string

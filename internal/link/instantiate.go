@@ -91,7 +91,8 @@ func (p *Process) instantiateGenerated(ctx context.Context, what string, data []
 }
 
 // instantiateBatch creates the environment (first batch only), the batch's
-// GOT modules, then each object preceded by its glue, and finally fills the
+// GOT modules and the batch hub, then each object with its imports renamed
+// to their providers, and finally fills the
 // table slots chosen during binding.
 func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 	// Where every env import comes from; the modules' import sections are
@@ -308,7 +309,8 @@ func (p *Process) syncSpaces(ctx context.Context) error {
 }
 
 // instantiateObject instantiates one module with its imports resolved
-// through its glue, the batch's GOT and the process's WASI forwarder.
+// through its renamed imports, the batch's GOT and hub, and the process's
+// WASI forwarder.
 func (p *Process) instantiateObject(ctx context.Context, o *object, b *batch) error {
 	cm, err := p.l.compile(ctx, o.codeKey, o.code)
 	if err != nil {

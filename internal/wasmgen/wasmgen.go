@@ -1,6 +1,7 @@
 // Package wasmgen encodes the small modules wasmdl generates at load time:
 // the process environment (memory, table, stack pointer), per-module import
-// glue, GOT globals and table fillers. Output is a pure function of the
+// hub (bases, trampolines, stubs), GOT globals, table fillers and the
+// initialiser. Output is a pure function of the
 // builder's contents, so identical layouts give byte-identical modules that
 // hit wazero's compilation cache.
 package wasmgen

@@ -20,7 +20,7 @@ import (
 // wazero appends every module instance that imports a table to the table's
 // involvingModuleInstances list and never removes it, not even when the
 // module is closed. A process that loads and unloads libraries (each of
-// which, with its glue, imports the shared table) would keep every closed
+// which imports the shared table, as do the loader's fillers and tombstones) would keep every closed
 // instance reachable for as long as the table lives: the host heap would
 // grow with every dlopen/dlclose cycle. wazero reads nothing from that
 // list, so removing closed instances changes no behaviour.
