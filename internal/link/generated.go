@@ -1,3 +1,6 @@
+// The modules wasmdl generates (hub, GOT, fillers, environment, table
+// helpers) and the renaming of a module's imports to their providers.
+
 package link
 
 import (
