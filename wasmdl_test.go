@@ -197,3 +197,39 @@ func TestLoadErrorReportsAll(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadSameProgram loads each program several times with one Linker:
+// the first load plans, later ones restore the stored plan (prelink.go).
+// Every run must print what Linux printed, including programs that dlopen
+// and dlclose after the restored start, define their own memory, or use TLS.
+func TestReloadSameProgram(t *testing.T) {
+	ctx := context.Background()
+	rt := newRuntime(t)
+	for _, dir := range []string{
+		"testdata/link/ctors", "testdata/link/fnptr", "testdata/link/tls", "testdata/link/ownmem",
+		"testdata/link/weak", "testdata/dl/unload", "testdata/dl/global", "testdata/dl/heap_dirty",
+	} {
+		want, err := os.ReadFile(dir + "/expected.stdout")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		l := wasmdl.NewLinker(rt, wasmdl.NewConfig().WithDir(dir).WithSearchPath(".").
+			WithModuleConfig(wazero.NewModuleConfig().WithStdout(&out)))
+		for i := 0; i < 3; i++ {
+			out.Reset()
+			p, err := l.Load(ctx, "main.wasm")
+			if err != nil {
+				t.Fatalf("%s, load %d: %v", dir, i, err)
+			}
+			status, err := p.Run(ctx)
+			p.Close(ctx)
+			if err != nil || status != 0 {
+				t.Fatalf("%s, run %d: status %d, %v", dir, i, status, err)
+			}
+			if out.String() != string(want) {
+				t.Fatalf("%s, run %d: output differs:\n%s", dir, i, out.String())
+			}
+		}
+	}
+}

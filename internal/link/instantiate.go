@@ -95,19 +95,6 @@ func (p *Process) instantiateGenerated(ctx context.Context, what string, data []
 // to their providers, and finally fills the
 // table slots chosen during binding.
 func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
-	// Where every env import comes from; the modules' import sections are
-	// renamed to match, and whatever no instance defines goes in the hub.
-	h := newHub()
-	for k, o := range b.instOrder {
-		renames, defs, err := p.planImports(o, k, b.funcs[o], h)
-		if err != nil {
-			return err
-		}
-		o.defs = defs
-		if o.code, o.codeKey, err = p.l.rename(o.info, renames); err != nil {
-			return fmt.Errorf("%s: %w", o.name, err)
-		}
-	}
 	if err := p.l.precompile(ctx, b.instOrder); err != nil {
 		return err
 	}
@@ -123,7 +110,7 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 	if b.gotFunMod, err = p.instantiateGenerated(ctx, "GOT.func", buildGOT(b.gotFunc), nil, b, nil); err != nil {
 		return err
 	}
-	if b.hub, err = p.instantiateGenerated(ctx, "hub", h.bytes(), nil, b, nil); err != nil {
+	if b.hub, err = p.instantiateGenerated(ctx, "hub", b.hubBytes, nil, b, nil); err != nil {
 		return err
 	}
 	for _, o := range b.instOrder {
@@ -137,13 +124,32 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 	if err := p.syncSpaces(ctx); err != nil {
 		return err
 	}
-	if len(h.tramps) > 0 {
-		data, defs := buildTrampFiller(h.tramps)
+	if len(b.tramps) > 0 {
+		data, defs := buildTrampFiller(b.tramps)
 		if _, err := p.instantiateGenerated(ctx, "trampolines", data, nil, b, defs); err != nil {
 			return err
 		}
 	}
 	return p.fillTable(ctx, b)
+}
+
+// planBatch decides where every env import of the batch comes from: the
+// modules' import sections are renamed to match, and whatever no instance
+// defines goes in the batch's hub.
+func (p *Process) planBatch(b *batch) error {
+	h := newHub()
+	for k, o := range b.instOrder {
+		renames, defs, err := p.planImports(o, k, b.funcs[o], h)
+		if err != nil {
+			return err
+		}
+		o.defs = defs
+		if o.code, o.codeKey, err = p.l.rename(o.info, renames); err != nil {
+			return fmt.Errorf("%s: %w", o.name, err)
+		}
+	}
+	b.hubBytes, b.tramps = h.bytes(), h.tramps
+	return nil
 }
 
 // rename returns the module bytes with its imports renamed, and their

@@ -71,6 +71,9 @@ type Linker struct {
 
 	owners sync.Map // api.Module -> *Process, for host functions
 
+	prelinkMu sync.Mutex
+	prelinks  map[string]*prelink // plans of programs loaded before, by prelinkKey
+
 	hostTypesOnce sync.Once
 	hostTypes     map[string]wasmfile.FuncType // signatures of wasmdl's host functions
 
@@ -128,6 +131,21 @@ func (l *Linker) debugf(topic, format string, args ...any) {
 		return
 	}
 	fmt.Fprintf(l.cfg.Debug, "wasmdl: %s: %s\n", topic, fmt.Sprintf(format, args...))
+}
+
+func (l *Linker) prelinked(key string) *prelink {
+	l.prelinkMu.Lock()
+	defer l.prelinkMu.Unlock()
+	return l.prelinks[key]
+}
+
+func (l *Linker) storePrelink(key string, pl *prelink) {
+	l.prelinkMu.Lock()
+	defer l.prelinkMu.Unlock()
+	if l.prelinks == nil {
+		l.prelinks = map[string]*prelink{}
+	}
+	l.prelinks[key] = pl
 }
 
 // Close releases compiled modules. Processes must be closed first.

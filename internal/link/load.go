@@ -23,11 +23,17 @@ import (
 //	layoutBatch     __memory_base, __table_base, TLS blocks, stack
 //	orderBatch      instantiation order: definers before users where possible
 //	bindBatch       resolve every import: GOT values, function bindings
+//	planBatch       rename each module's imports to their providers; the hub
+//	                holds what no instance provides
 //	instantiate     environment, GOT modules and the batch hub, then each
-//	                module with its imports renamed to their providers
+//	                module
 //	fillTable       put functions into the table slots chosen for them
 //	initBatch       TLS init, then every __wasm_apply_data_relocs, then
 //	                constructors, dependencies first, the main last
+//
+// A Linker keeps the plan of each program's first batch (everything up to
+// planBatch, see prelink.go): loading the same program again restores it
+// and goes straight to instantiation.
 //
 // Everything a module will read while it is instantiated (bases, GOT
 // entries) is final before the first instantiation, which is what modules
@@ -95,6 +101,8 @@ type batch struct {
 	gotMemMod api.Module
 	gotFunMod api.Module
 	hub       api.Module // bases, layout globals, trampolines and stubs
+	hubBytes  []byte     // the hub, as planned
+	tramps    []slotFill // what the hub's trampolines call
 	fills     []slotFill
 	funcs     map[*object]map[string]*funcBinding
 	position  map[*object]int
@@ -195,10 +203,23 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	// The same program loaded before by this Linker: reuse its plan.
+	key := l.prelinkKey(b)
+	if pl := l.prelinked(key); pl != nil && !l.tracing("bindings") {
+		p.restore(b, pl)
+		if err := p.startBatch(ctx, b); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
 	if err := p.chooseShared(b); err != nil {
 		return nil, err
 	}
-	if err := p.linkBatch(ctx, b, false); err != nil {
+	if err := p.plan(b, false); err != nil {
+		return nil, err
+	}
+	l.storePrelink(key, p.snapshot(b))
+	if err := p.startBatch(ctx, b); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -209,6 +230,14 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 // function is bound to a stub that fails when called (RTLD_LAZY) instead of
 // failing the load; data references are always resolved immediately.
 func (p *Process) linkBatch(ctx context.Context, b *batch, lazy bool) error {
+	if err := p.plan(b, lazy); err != nil {
+		return err
+	}
+	return p.startBatch(ctx, b)
+}
+
+// plan runs the stages that decide everything before instantiation.
+func (p *Process) plan(b *batch, lazy bool) error {
 	if errs := p.checkObjects(b); len(errs) > 0 {
 		return errs
 	}
@@ -220,6 +249,11 @@ func (p *Process) linkBatch(ctx context.Context, b *batch, lazy bool) error {
 	if errs := p.bindBatch(b, lazy); len(errs) > 0 {
 		return errs
 	}
+	return p.planBatch(b)
+}
+
+// startBatch instantiates a planned batch and initialises it.
+func (p *Process) startBatch(ctx context.Context, b *batch) error {
 	if err := p.instantiateBatch(ctx, b); err != nil {
 		return err
 	}
