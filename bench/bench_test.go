@@ -425,18 +425,26 @@ func smallest(b *testing.B) *program {
 	return need(b, 10) // skips with the message
 }
 
-// BenchmarkDlsym: Process.Lookup of a function already placed (in the
-// middle library). Target: under 1 us.
-func BenchmarkDlsym(b *testing.B) {
+// loadSmallest loads the smallest built program into a process that lives
+// until the benchmark ends.
+func loadSmallest(b *testing.B) (*program, *wasmdl.Process) {
 	p := smallest(b)
 	ctx := context.Background()
 	rt := newRuntime(ctx)
-	defer rt.Close(ctx)
+	b.Cleanup(func() { rt.Close(ctx) })
 	proc, err := newLinker(rt, p, io.Discard).Load(ctx, p.main)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer proc.Close(ctx)
+	b.Cleanup(func() { proc.Close(ctx) })
+	return p, proc
+}
+
+// BenchmarkDlsym: Process.Lookup of a function already placed (in the
+// middle library). Target: under 1 us.
+func BenchmarkDlsym(b *testing.B) {
+	p, proc := loadSmallest(b)
+	ctx := context.Background()
 	name := fmt.Sprintf("f_%d_3", p.n/2)
 	if s, err := proc.Lookup(ctx, name); err != nil || s.Function() == nil {
 		b.Fatalf("lookup %s: %v", name, err)
@@ -454,15 +462,8 @@ func BenchmarkDlsym(b *testing.B) {
 // library (same shape as the others, on top of the last one) that the
 // Linker has already compiled. Target: under 100 us.
 func BenchmarkDlopen(b *testing.B) {
-	p := smallest(b)
+	p, proc := loadSmallest(b)
 	ctx := context.Background()
-	rt := newRuntime(ctx)
-	defer rt.Close(ctx)
-	proc, err := newLinker(rt, p, io.Discard).Load(ctx, p.main)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer proc.Close(ctx)
 	lib, err := proc.Open(ctx, "libextra.so", wasmdl.Now)
 	if err != nil {
 		b.Fatal(err)

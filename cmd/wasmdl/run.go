@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +15,6 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/wasmdl/wasmdl"
 	"github.com/wasmdl/wasmdl/internal/check"
-	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
 func init() {
@@ -76,7 +76,7 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	defer rt.Close(ctx)
 
 	mc := wazero.NewModuleConfig().WithStdout(stdout).WithStderr(stderr).WithStdin(os.Stdin).
-		WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(randReader{})
+		WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(rand.Reader)
 	for _, kv := range envs {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
@@ -127,7 +127,7 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	linker := wasmdl.NewLinker(rt, cfg)
 	p, err := linker.Load(ctx, mainPath)
 	if err != nil {
-		return reportLoadError(stderr, mainPath, err)
+		return reportLoadError(stderr, err)
 	}
 	defer p.Close(ctx)
 	if *showMap {
@@ -153,8 +153,7 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 
 // reportLoadError prints every load or link problem, one per line, and
 // returns the exit status for it.
-func reportLoadError(stderr io.Writer, mainPath string, err error) int {
-	var fe *wasmfile.FormatError
+func reportLoadError(stderr io.Writer, err error) int {
 	var multi interface{ Unwrap() []error }
 	if errors.As(err, &multi) {
 		for _, e := range multi.Unwrap() {
@@ -162,9 +161,6 @@ func reportLoadError(stderr io.Writer, mainPath string, err error) int {
 		}
 	} else {
 		fmt.Fprintf(stderr, "wasmdl: %v\n", err)
-	}
-	if errors.As(err, &fe) && !errors.As(err, &multi) {
-		return exitLinkFailure
 	}
 	return exitLinkFailure
 }
@@ -246,8 +242,3 @@ func parseSize(s string) (uint64, error) {
 	}
 	return n * mult, nil
 }
-
-type randReader struct{}
-
-// Read implements io.Reader.
-func (randReader) Read(b []byte) (int, error) { return cryptoRead(b) }

@@ -3,7 +3,6 @@ package link
 import (
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"path"
 	"sync"
 
@@ -47,7 +46,7 @@ func (c *infoCache) get(data []byte) (*moduleInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	mi = newModuleInfo(f, data, fmt.Sprintf("%x", key[:12]))
+	mi = newModuleInfo(f, data, hashKey(key))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.m[key]; old != nil {

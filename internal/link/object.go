@@ -187,7 +187,7 @@ func newModuleInfo(f *wasmfile.File, data []byte, key string) *moduleInfo {
 	return mi
 }
 
-func contentKey(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:12])
-}
+// contentKey names module bytes in the Linker's caches.
+func contentKey(data []byte) string { return hashKey(sha256.Sum256(data)) }
+
+func hashKey(sum [32]byte) string { return hex.EncodeToString(sum[:12]) }

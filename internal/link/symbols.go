@@ -166,7 +166,10 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 			case wasmfile.RoleFunc:
 				want := f.Types[ci.TypeIndex]
 				fb := &funcBinding{name: name, typ: want}
-				if ht, ok := p.l.isHostFunc(name); ok && overridden(name, o.isMain) {
+				def := idx.fn(name)
+				if ht, ok := p.l.isHostFunc(name); ok && (def == nil || overridden(name, o.isMain)) {
+					// wasmdl's own: libdl always, exit registration for
+					// libraries, anything else only if nobody defines it.
 					if !ht.Equal(want) {
 						errs = append(errs, &SignatureError{Symbol: name, Importer: o.name, Definer: "wasmdl", Want: want.String(), Have: ht.String()})
 						continue
@@ -175,7 +178,7 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 					if trace {
 						p.l.debugf("bindings", "%s: env.%s -> wasmdl", o.name, name)
 					}
-				} else if def := idx.fn(name); def != nil {
+				} else if def != nil {
 					have := def.info.funcType[name]
 					if !have.Equal(want) {
 						errs = append(errs, &SignatureError{Symbol: name, Importer: o.name, Definer: def.name, Want: want.String(), Have: have.String()})
@@ -190,15 +193,6 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 					}
 					if trace {
 						p.l.debugf("bindings", "%s: env.%s -> %s (%s)", o.name, name, def.name, how)
-					}
-				} else if ht, ok := p.l.isHostFunc(name); ok {
-					if !ht.Equal(want) {
-						errs = append(errs, &SignatureError{Symbol: name, Importer: o.name, Definer: "wasmdl", Want: want.String(), Have: ht.String()})
-						continue
-					}
-					fb.kind = bindHost
-					if trace {
-						p.l.debugf("bindings", "%s: env.%s -> wasmdl", o.name, name)
 					}
 				} else if ci.Weak {
 					fb.kind = bindMissingWeak

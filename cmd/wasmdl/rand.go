@@ -1,5 +1,0 @@
-package main
-
-import "crypto/rand"
-
-func cryptoRead(b []byte) (int, error) { return rand.Read(b) }
