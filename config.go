@@ -28,6 +28,8 @@ type Config struct {
 	args        []string
 	debug       io.Writer
 	topics      map[string]bool
+	separate    bool
+	cacheDir    string
 }
 
 // NewConfig returns a configuration that reads modules from the host file
@@ -119,9 +121,32 @@ func (c Config) WithArgs(args ...string) Config {
 	return c
 }
 
+// WithMerge says whether the main module and the libraries loaded with it
+// become one module (the default): their calls to each other are then
+// direct calls, their GOT entries constants, and wazero compiles and
+// instantiates one module instead of one per library. The process is the
+// same either way; libraries opened later with dlopen are always separate.
+// WithMerge(false) instantiates every module on its own, which is slower
+// but keeps one wazero instance per library, as Process.Main shows it.
+func (c Config) WithMerge(enabled bool) Config {
+	c.separate = !enabled
+	return c
+}
+
+// WithCacheDir keeps merged programs (see [Config.WithMerge]) in dir, so
+// that another process loading the same program skips the merge. Give the
+// runtime wazero's compilation cache too (wazero.NewCompilationCacheWithDir,
+// the same folder will do) to skip compiling as well. A file that does not
+// check out is ignored and rebuilt.
+func (c Config) WithCacheDir(dir string) Config {
+	c.cacheDir = dir
+	return c
+}
+
 // WithDebug writes traces of the given topics to w, as WASMDL_DEBUG does:
-// "libs" (which file each library came from) and "bindings" (where each
-// symbol bound).
+// "libs" (which file each library came from), "bindings" (where each
+// symbol bound) and "merge" (why a program could not be merged into one
+// module, see [Config.WithMerge]).
 func (c Config) WithDebug(w io.Writer, topics ...string) Config {
 	c.debug = w
 	c.topics = map[string]bool{}
@@ -133,7 +158,7 @@ func (c Config) WithDebug(w io.Writer, topics ...string) Config {
 		}
 	}
 	if c.topics["all"] {
-		c.topics["libs"], c.topics["bindings"] = true, true
+		c.topics["libs"], c.topics["bindings"], c.topics["merge"] = true, true, true
 	}
 	return c
 }

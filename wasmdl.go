@@ -37,6 +37,7 @@ func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
 		SearchPaths: cfg.fsPaths(cfg.searchPaths), EnvPaths: cfg.fsPaths(cfg.envPaths), Preload: cfg.preload,
 		StackSize: cfg.stackSize, MaxMemoryPages: cfg.maxPages,
 		ModuleConfig: cfg.moduleCfg, Debug: cfg.debug, DebugTopics: cfg.topics,
+		Separate: cfg.separate, CacheDir: cfg.cacheDir,
 	}
 	if lc.ModuleConfig == nil {
 		lc.ModuleConfig = wazero.NewModuleConfig()

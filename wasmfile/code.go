@@ -70,6 +70,7 @@ const (
 type Instr struct {
 	Op   Opcode
 	Off  int64 // file offset of the opcode's first byte
+	End  int64 // file offset just past the instruction
 	Imm  uint64
 	Imm2 uint64
 }
@@ -79,34 +80,52 @@ type Instr struct {
 // local declarations. The final end is included. Errors are *FormatError
 // with the offset of the undecodable byte.
 func (f *File) Instructions(i int) ([]Instr, error) {
+	var out []Instr
+	err := f.EachInstruction(i, func(in *Instr) error {
+		// Every instruction consumes at least one byte, so out is bounded
+		// by the body size.
+		out = append(out, *in)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EachInstruction is Instructions without the slice: it calls fn with
+// each instruction of body i in order (the pointer is reused), and stops
+// at the first error, fn's included.
+func (f *File) EachInstruction(i int, fn func(*Instr) error) error {
 	if i < 0 || i >= len(f.Code) {
-		return nil, fmt.Errorf("wasmfile: no function body %d (module has %d)", i, len(f.Code))
+		return fmt.Errorf("wasmfile: no function body %d (module has %d)", i, len(f.Code))
 	}
 	body := &f.Code[i]
 	start := int(body.FileOff)
-	c := &cursor{b: f.raw, off: start, end: start + len(body.body),
-		section: "code section", item: fmt.Sprintf("code[%d]", i)}
+	c := &cursor{b: f.raw, off: start, end: start + len(body.body), section: "code section"}
 	if len(f.raw) < c.end || start < 0 {
 		// A File not built by Parse: decode the body slice on its own.
-		c = &cursor{b: body.body, end: len(body.body), section: c.section, item: c.item}
+		c = &cursor{b: body.body, end: len(body.body), section: c.section}
 	}
+	c.setItem("code", int64(i))
 	if err := c.skipLocals(); err != nil {
-		return nil, err
+		return err
 	}
-	var out []Instr
+	var in Instr
 	for c.left() > 0 {
-		in, err := c.instr()
-		if err != nil {
-			return nil, err
+		var err error
+		if in, err = c.instr(); err != nil {
+			return err
 		}
-		// Every instruction consumes at least one byte, so out is bounded by
-		// the body size.
-		out = append(out, in)
+		in.End = int64(c.off)
+		if err := fn(&in); err != nil {
+			return err
+		}
 	}
-	if len(out) == 0 || out[len(out)-1].Op != OpEnd {
-		return nil, c.errf(c.off, ErrUnexpectedEOF, "function body does not end with end")
+	if in.Op != OpEnd {
+		return c.errf(c.off, ErrUnexpectedEOF, "function body does not end with end")
 	}
-	return out, nil
+	return nil
 }
 
 func (c *cursor) skipLocals() error {

@@ -128,11 +128,11 @@ func (d *Dylink) Legacy() bool { return d.SectionName == "dylink" }
 func readDylink(c *cursor, name string) (*Dylink, error) {
 	d := &Dylink{SectionName: name}
 	if name == "dylink" {
-		c.item = "mem_info"
+		c.item, c.indexed = "mem_info", false
 		if err := c.memInfo(&d.MemInfo); err != nil {
 			return nil, err
 		}
-		c.item = "needed"
+		c.item, c.indexed = "needed", false
 		var err error
 		d.Needed, err = c.names()
 		if err != nil {
@@ -147,7 +147,7 @@ func readDylink(c *cursor, name string) (*Dylink, error) {
 	for c.left() > 0 {
 		at := c.off
 		typ, _ := c.byte()
-		c.item = strings.ToLower(SubsectionName(typ))
+		c.item, c.indexed = strings.ToLower(SubsectionName(typ)), false
 		size, err := c.u32()
 		if err != nil {
 			return nil, err

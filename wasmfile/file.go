@@ -102,7 +102,7 @@ func (o Options) Parse(b []byte) (*File, error) {
 	for c.left() > 0 {
 		start := c.off
 		id, _ := c.byte()
-		c.section, c.item = SectionName(id)+" section", ""
+		c.section, c.item, c.indexed = SectionName(id)+" section", "", false
 		size, err := c.u32()
 		if err != nil {
 			return nil, err
@@ -166,7 +166,7 @@ func (o Options) Parse(b []byte) (*File, error) {
 			f.HasDataCount = err == nil
 		case SectionCode:
 			err = f.readCode(sc)
-			sc.item = ""
+			sc.item, sc.indexed = "", false
 			if err == nil && len(f.Code) != max(funcCount, 0) {
 				err = sc.errf(payload, nil, "%d function bodies for %d declared functions", len(f.Code), max(funcCount, 0))
 			}

@@ -2,6 +2,7 @@ package wasmfile
 
 import (
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -14,6 +15,37 @@ type cursor struct {
 	end     int
 	section string // for error messages
 	item    string
+	// The item is "item[index]" when indexed, followed by the quoted
+	// names; it is formatted only when an error needs it, since a module
+	// has thousands of items.
+	indexed   bool
+	index     int64
+	itemNames [2]string
+	nNames    int
+}
+
+// setItem names the item being read for error messages: kind[i], then
+// the quoted names joined by dots.
+func (c *cursor) setItem(kind string, i int64, names ...string) {
+	c.item, c.indexed, c.index, c.nNames = kind, true, i, len(names)
+	copy(c.itemNames[:], names)
+}
+
+// itemText is the item as error messages show it.
+func (c *cursor) itemText() string {
+	if !c.indexed {
+		return c.item
+	}
+	s := c.item + "[" + strconv.FormatInt(c.index, 10) + "]"
+	for i := 0; i < c.nNames; i++ {
+		if i == 0 {
+			s += " "
+		} else {
+			s += "."
+		}
+		s += strconv.Quote(c.itemNames[i])
+	}
+	return s
 }
 
 func (c *cursor) errf(at int, sentinel error, format string, args ...any) *FormatError {
@@ -23,7 +55,7 @@ func (c *cursor) errf(at int, sentinel error, format string, args ...any) *Forma
 	} else if sentinel != nil {
 		msg += ": " + sentinel.Error()
 	}
-	return &FormatError{Off: int64(at), Section: c.section, Item: c.item, Msg: msg, Err: sentinel}
+	return &FormatError{Off: int64(at), Section: c.section, Item: c.itemText(), Msg: msg, Err: sentinel}
 }
 
 func (c *cursor) left() int { return c.end - c.off }
@@ -159,7 +191,8 @@ func (c *cursor) sub(n int, header int) (*cursor, error) {
 	if n < 0 || n > c.left() {
 		return nil, c.errf(header, ErrUnexpectedEOF, "length %d, %d bytes left", n, c.left())
 	}
-	s := &cursor{b: c.b, off: c.off, end: c.off + n, section: c.section, item: c.item}
+	s := &cursor{b: c.b, off: c.off, end: c.off + n, section: c.section, item: c.item,
+		indexed: c.indexed, index: c.index, itemNames: c.itemNames, nNames: c.nNames}
 	c.off += n
 	return s, nil
 }

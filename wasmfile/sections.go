@@ -1,7 +1,5 @@
 package wasmfile
 
-import "fmt"
-
 func (f *File) readTypes(c *cursor) error {
 	n, err := c.count(3) // 0x60, param count, result count
 	if err != nil {
@@ -9,7 +7,7 @@ func (f *File) readTypes(c *cursor) error {
 	}
 	f.Types = make([]FuncType, 0, n)
 	for i := 0; i < n; i++ {
-		c.item = fmt.Sprintf("type[%d]", i)
+		c.setItem("type", int64(i))
 		at := c.off
 		form, err := c.byte()
 		if err != nil {
@@ -158,7 +156,7 @@ func (f *File) readImports(c *cursor) error {
 	}
 	f.Imports = make([]Import, 0, n)
 	for i := 0; i < n; i++ {
-		c.item = fmt.Sprintf("import[%d]", i)
+		c.setItem("import", int64(i))
 		im := Import{Offset: int64(c.off)}
 		if im.Module, err = c.name(); err != nil {
 			return err
@@ -166,7 +164,7 @@ func (f *File) readImports(c *cursor) error {
 		if im.Name, err = c.name(); err != nil {
 			return err
 		}
-		c.item = fmt.Sprintf("import[%d] %q.%q", i, im.Module, im.Name)
+		c.setItem("import", int64(i), im.Module, im.Name)
 		at := c.off
 		k, err := c.byte()
 		if err != nil {
@@ -199,7 +197,7 @@ func (f *File) readImports(c *cursor) error {
 		f.importsByKind[im.Kind] = append(f.importsByKind[im.Kind], len(f.Imports))
 		f.Imports = append(f.Imports, im)
 	}
-	c.item = ""
+	c.item, c.indexed = "", false
 	f.numImportedFuncs = uint32(len(f.importsByKind[KindFunc]))
 	f.numImportedTables = uint32(len(f.importsByKind[KindTable]))
 	f.numImportedMemories = uint32(len(f.importsByKind[KindMemory]))
@@ -215,7 +213,7 @@ func (f *File) readFunctions(c *cursor) error {
 	}
 	f.Funcs = make([]uint32, 0, n)
 	for i := 0; i < n; i++ {
-		c.item = fmt.Sprintf("func[%d]", i)
+		c.setItem("func", int64(i))
 		at := c.off
 		ti, err := c.u32()
 		if err != nil {
@@ -236,7 +234,7 @@ func (f *File) readTables(c *cursor) error {
 	}
 	f.Tables = make([]TableType, 0, n)
 	for i := 0; i < n; i++ {
-		c.item = fmt.Sprintf("table[%d]", i)
+		c.setItem("table", int64(i))
 		at := c.off
 		if b, err := c.byte(); err == nil && b == 0x40 {
 			// Function-references form: 0x40 0x00 tabletype expr.
@@ -273,7 +271,7 @@ func (f *File) readMemories(c *cursor) error {
 	}
 	f.Memories = make([]MemoryType, 0, n)
 	for i := 0; i < n; i++ {
-		c.item = fmt.Sprintf("memory[%d]", i)
+		c.setItem("memory", int64(i))
 		l, err := c.limits(true)
 		if err != nil {
 			return err
@@ -290,7 +288,7 @@ func (f *File) readTags(c *cursor) error {
 	}
 	f.Tags = make([]TagType, 0, n)
 	for i := 0; i < n; i++ {
-		c.item = fmt.Sprintf("tag[%d]", i)
+		c.setItem("tag", int64(i))
 		at := c.off
 		t, err := c.tagType()
 		if err != nil {
@@ -311,7 +309,7 @@ func (f *File) readGlobals(c *cursor) error {
 	}
 	f.Globals = make([]Global, 0, n)
 	for i := 0; i < n; i++ {
-		c.item = fmt.Sprintf("global[%d]", uint64(f.numImportedGlobals)+uint64(i))
+		c.setItem("global", int64(f.numImportedGlobals)+int64(i))
 		t, err := c.globalType()
 		if err != nil {
 			return err
@@ -332,12 +330,12 @@ func (f *File) readExports(c *cursor) error {
 	}
 	f.Exports = make([]Export, 0, n)
 	for i := 0; i < n; i++ {
-		c.item = fmt.Sprintf("export[%d]", i)
+		c.setItem("export", int64(i))
 		var e Export
 		if e.Name, err = c.name(); err != nil {
 			return err
 		}
-		c.item = fmt.Sprintf("export[%d] %q", i, e.Name)
+		c.setItem("export", int64(i), e.Name)
 		at := c.off
 		k, err := c.byte()
 		if err != nil {
@@ -362,7 +360,7 @@ func (f *File) readElements(c *cursor) error {
 	}
 	f.Elements = make([]ElementSegment, 0, n)
 	for i := 0; i < n; i++ {
-		c.item = fmt.Sprintf("elem[%d]", i)
+		c.setItem("elem", int64(i))
 		seg := ElementSegment{FileOff: int64(c.off), Type: FuncRef}
 		at := c.off
 		flags, err := c.u32()
@@ -445,7 +443,7 @@ func (f *File) readCode(c *cursor) error {
 	}
 	f.Code = make([]FuncBody, 0, n)
 	for i := 0; i < n; i++ {
-		c.item = fmt.Sprintf("code[%d]", i)
+		c.setItem("code", int64(i))
 		size, err := c.u32()
 		if err != nil {
 			return err
@@ -467,7 +465,7 @@ func (f *File) readData(c *cursor) error {
 	}
 	f.Data = make([]DataSegment, 0, n)
 	for i := 0; i < n; i++ {
-		c.item = fmt.Sprintf("data[%d]", i)
+		c.setItem("data", int64(i))
 		at := c.off
 		flags, err := c.u32()
 		if err != nil {
@@ -597,4 +595,28 @@ func (c *cursor) nameMap() (map[uint32]string, error) {
 		m[idx] = s
 	}
 	return m, nil
+}
+
+// FuncNames returns the function names of the "name" section, decoding it
+// now if the module was parsed with [Options.SkipNames]. It returns nil
+// when there is no name section or it is malformed.
+func (f *File) FuncNames() map[uint32]string {
+	if f.Names != nil {
+		return f.Names.Functions
+	}
+	if !f.skipNames {
+		return nil
+	}
+	for i := range f.Customs {
+		cs := &f.Customs[i]
+		if cs.Name != "name" {
+			continue
+		}
+		c := &cursor{b: cs.data, end: len(cs.data), section: "name section"}
+		if n, err := readNames(c); err == nil {
+			return n.Functions
+		}
+		return nil
+	}
+	return nil
 }

@@ -49,7 +49,8 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	maxMemory := fs.String("max-memory", "", "cap the shared memory at `SIZE` (e.g. 256M); default 4G")
 	showMap := fs.Bool("map", false, "print the memory and table layout to stderr before running")
 	svgPath := fs.String("svg", "", "with --map, also draw the layout as SVG to `FILE`")
-	cacheDir := fs.String("cache-dir", "", "keep compiled code in `DIR` across runs")
+	cacheDir := fs.String("cache-dir", "", "keep compiled code and merged programs in `DIR` across runs")
+	separate := fs.Bool("separate", false, "instantiate every module on its own instead of merging the main and its libraries into one module")
 	if status := parseFlags(fs, args, 1); status >= 0 {
 		return status
 	}
@@ -101,7 +102,7 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 		cfg = cfg.WithDir(dir)
 	}
 	cfg = cfg.WithSearchPath(libDirs...).WithPreload(preload...).WithModuleConfig(mc).
-		WithArgs(append([]string{mainPath}, fs.Args()[1:]...)...)
+		WithArgs(append([]string{mainPath}, fs.Args()[1:]...)...).WithMerge(!*separate).WithCacheDir(*cacheDir)
 	if lp := os.Getenv("WASMDL_LIBRARY_PATH"); lp != "" {
 		cfg = cfg.WithLibraryPath(filepath.SplitList(lp)...)
 	}

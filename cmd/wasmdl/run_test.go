@@ -67,7 +67,18 @@ func readLines(path string) []string {
 // and args files.
 func runFixture(t *testing.T, dir string, extraEnv ...string) (stdout, stderr string, status int) {
 	t.Helper()
-	args := []string{"run"}
+	return runFixtureArgs(t, dir, nil, extraEnv)
+}
+
+// runFixtureFlags is runFixture with extra flags for wasmdl run.
+func runFixtureFlags(t *testing.T, dir string, flags ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	return runFixtureArgs(t, dir, flags, nil)
+}
+
+func runFixtureArgs(t *testing.T, dir string, flags, extraEnv []string) (stdout, stderr string, status int) {
+	t.Helper()
+	args := append([]string{"run"}, flags...)
 	for _, f := range readLines(filepath.Join(dir, "flags")) {
 		args = append(args, strings.Fields(f)...)
 	}
@@ -98,24 +109,43 @@ func TestRunMatchesNative(t *testing.T) {
 	if len(cases) < 10 {
 		t.Fatalf("found only %d fixture programs; run make fixtures", len(cases))
 	}
+	// Each program runs merged into one module (the default) and with
+	// every module instantiated on its own (--separate), the way every
+	// dlopen batch is.
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			stdout, stderr, status := runFixture(t, tc.dir)
-			if want := wantExit(tc.dir, 0); status != want {
-				t.Errorf("exit status %d, want %d\nstderr:\n%s", status, want, stderr)
-			}
-			want, err := os.ReadFile(filepath.Join(tc.dir, "expected.stdout"))
-			if err != nil {
-				if os.IsNotExist(err) {
-					return // exit status only (a PIE main without libc)
-				}
-				t.Fatal(err)
-			}
-			if stdout != string(want) {
-				t.Errorf("stdout differs from the native run\n--- got\n%s\n--- want\n%s\nstderr:\n%s", stdout, want, stderr)
-			}
-		})
+		for _, mode := range []string{"merged", "separate"} {
+			t.Run(tc.name+"/"+mode, func(t *testing.T) {
+				t.Parallel()
+				stdout, stderr, status := runFixtureMode(t, tc.dir, mode)
+				checkNative(t, tc.dir, stdout, stderr, status)
+			})
+		}
+	}
+}
+
+// runFixtureMode runs a case merged or separate.
+func runFixtureMode(t *testing.T, dir, mode string) (stdout, stderr string, status int) {
+	if mode == "separate" {
+		return runFixtureFlags(t, dir, "--separate")
+	}
+	return runFixture(t, dir)
+}
+
+// checkNative compares a run of the program in dir with what Linux printed.
+func checkNative(t *testing.T, dir, stdout, stderr string, status int) {
+	t.Helper()
+	if want := wantExit(dir, 0); status != want {
+		t.Errorf("exit status %d, want %d\nstderr:\n%s", status, want, stderr)
+	}
+	want, err := os.ReadFile(filepath.Join(dir, "expected.stdout"))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return // exit status only (a PIE main without libc)
+		}
+		t.Fatal(err)
+	}
+	if stdout != string(want) {
+		t.Errorf("stdout differs from the native run\n--- got\n%s\n--- want\n%s\nstderr:\n%s", stdout, want, stderr)
 	}
 }
 
@@ -127,21 +157,29 @@ func TestRunErrors(t *testing.T) {
 		t.Fatal("no error fixtures")
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			stdout, stderr, status := runFixture(t, tc.dir)
-			if want := wantExit(tc.dir, 127); status != want {
-				t.Errorf("exit status %d, want %d\nstderr:\n%s", status, want, stderr)
-			}
-			for _, line := range readLines(filepath.Join(tc.dir, "expected.stderr")) {
-				if !strings.Contains(stderr, line) {
-					t.Errorf("stderr lacks %q\nstderr:\n%s", line, stderr)
-				}
-			}
-			if stdout != "" && status == 127 {
-				t.Errorf("a failed load must not run the program; stdout:\n%s", stdout)
-			}
-		})
+		for _, mode := range []string{"merged", "separate"} {
+			t.Run(tc.name+"/"+mode, func(t *testing.T) {
+				t.Parallel()
+				stdout, stderr, status := runFixtureMode(t, tc.dir, mode)
+				checkError(t, tc.dir, stdout, stderr, status)
+			})
+		}
+	}
+}
+
+// checkError checks a failed run against the case's expected.stderr lines.
+func checkError(t *testing.T, dir, stdout, stderr string, status int) {
+	t.Helper()
+	if want := wantExit(dir, 127); status != want {
+		t.Errorf("exit status %d, want %d\nstderr:\n%s", status, want, stderr)
+	}
+	for _, line := range readLines(filepath.Join(dir, "expected.stderr")) {
+		if !strings.Contains(stderr, line) {
+			t.Errorf("stderr lacks %q\nstderr:\n%s", line, stderr)
+		}
+	}
+	if stdout != "" && status == 127 {
+		t.Errorf("a failed load must not run the program; stdout:\n%s", stdout)
 	}
 }
 

@@ -85,6 +85,10 @@ type hub struct {
 	weakTrap int64      // function index of the imported trap, -1 until needed
 	funcs    []hubFunc
 	globals  []hubGlobal
+	// sharedTable is set when slot calls need the process's table, whose
+	// export name is tableExport.
+	sharedTable bool
+	tableExport string
 }
 
 type hubFunc struct {
@@ -92,6 +96,7 @@ type hubFunc struct {
 	typ    wasmfile.FuncType
 	tramp  int   // index into tramps, or -1
 	trapID int32 // for stubs that trap
+	slot   int64 // call through this slot of the shared table, or -1
 }
 
 type hubGlobal struct {
@@ -117,7 +122,7 @@ func (h *hub) trampoline(b *funcBinding) [2]string {
 	export := "t:" + b.name
 	if !h.exports[export] {
 		h.exports[export] = true
-		h.funcs = append(h.funcs, hubFunc{export: export, typ: b.typ, tramp: len(h.tramps)})
+		h.funcs = append(h.funcs, hubFunc{export: export, typ: b.typ, tramp: len(h.tramps), slot: -1})
 		h.tramps = append(h.tramps, slotFill{slot: uint32(len(h.tramps)), def: b.def, name: b.name, typ: b.typ})
 	}
 	return [2]string{hubModule, export}
@@ -127,7 +132,19 @@ func (h *hub) trap(b *funcBinding) [2]string {
 	export := fmt.Sprintf("w:%d", b.id)
 	if !h.exports[export] {
 		h.exports[export] = true
-		h.funcs = append(h.funcs, hubFunc{export: export, typ: b.typ, tramp: -1, trapID: b.id})
+		h.funcs = append(h.funcs, hubFunc{export: export, typ: b.typ, tramp: -1, trapID: b.id, slot: -1})
+	}
+	return [2]string{hubModule, export}
+}
+
+// slotCall is a function that calls through table slot: how later batches
+// reach a function of a library merged into the first batch.
+func (h *hub) slotCall(b *funcBinding, slot uint32) [2]string {
+	export := fmt.Sprintf("s:%d:%s", slot, b.typ)
+	if !h.exports[export] {
+		h.exports[export] = true
+		h.funcs = append(h.funcs, hubFunc{export: export, typ: b.typ, tramp: -1, slot: int64(slot)})
+		h.sharedTable = true
 	}
 	return [2]string{hubModule, export}
 }
@@ -138,13 +155,17 @@ func (h *hub) bytes() []byte {
 	m := &h.m
 	needTrap := false
 	for _, f := range h.funcs {
-		if f.tramp < 0 {
+		if f.tramp < 0 && f.slot < 0 {
 			needTrap = true
 		}
 	}
 	var trap uint32
 	if needTrap {
 		trap = m.ImportFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
+	}
+	var shared uint32
+	if h.sharedTable {
+		shared = m.ImportTable(modShared+wasmfile.NameTable, h.tableExport, 0)
 	}
 	var tab uint32
 	if len(h.tramps) > 0 {
@@ -157,7 +178,13 @@ func (h *hub) bytes() []byte {
 	}
 	for _, f := range h.funcs {
 		var body []byte
-		if f.tramp >= 0 {
+		if f.slot >= 0 {
+			for i := range f.typ.Params {
+				body = wasmgen.LocalGet(body, uint32(i))
+			}
+			body = wasmgen.I32Const(body, int32(uint32(f.slot)))
+			body = wasmgen.CallIndirect(body, m.Type(f.typ), shared)
+		} else if f.tramp >= 0 {
 			for i := range f.typ.Params {
 				body = wasmgen.LocalGet(body, uint32(i))
 			}
@@ -221,6 +248,12 @@ func (p *Process) planImports(o *object, k int, funcs map[string]*funcBinding, h
 			b := funcs[im.Name]
 			switch b.kind {
 			case bindDirect:
+				if b.def.slotOnly {
+					// A library merged into the first batch exports
+					// nothing: call it through its slot.
+					renames[i] = h.slotCall(b, p.slots[slotKey{b.def, b.def.info.symbols[b.name].Index}])
+					break
+				}
 				renames[i] = [2]string{defs.name(b.def), b.name}
 			case bindHost:
 				renames[i] = [2]string{modHost, b.name}

@@ -52,12 +52,20 @@ type hostFunc struct {
 	params  []api.ValueType
 	results []api.ValueType
 	fn      func(ctx context.Context, p *Process, caller api.Module, stack []uint64)
+	// byObject, when set, is fn for a known calling object: it is also
+	// exported as name+"@" with the caller's index in a merged module as an
+	// extra last parameter (see mergeBatch).
+	byObject func(ctx context.Context, p *Process, caller *object, stack []uint64)
 }
+
+// callerSuffix marks the variant of a host function that takes its
+// caller's index in a merged module.
+const callerSuffix = "@"
 
 func (l *Linker) hostFuncs() []hostFunc {
 	i32 := api.ValueTypeI32
 	fs := []hostFunc{
-		{hostWeakMissing, []api.ValueType{i32}, nil, func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
+		{name: hostWeakMissing, params: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
 			id := int32(stack[0])
 			missingNames.Lock()
 			msg := "call to an undefined weak function"
@@ -81,6 +89,17 @@ func (l *Linker) instantiateHosts(ctx context.Context) error {
 			b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
 				h.fn(ctx, l.processOf(caller), caller, stack)
 			}), h.params, h.results).Export(h.name)
+			if h.byObject == nil {
+				continue
+			}
+			n := len(h.params)
+			b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
+				p := l.processOf(caller)
+				if p == nil {
+					panic(fmt.Errorf("%s called from a module wasmdl did not load", h.name))
+				}
+				h.byObject(ctx, p, p.mergedObject(caller, stack[n]), stack)
+			}), append(append([]api.ValueType{}, h.params...), api.ValueTypeI32), h.results).Export(h.name + callerSuffix)
 		}
 		cm, err := b.Compile(ctx)
 		if err != nil {

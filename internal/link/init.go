@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
@@ -17,7 +18,16 @@ import (
 // module, so the whole sequence costs one call from Go rather than two per
 // module (wazero allocates a call stack for every function called from Go).
 func (p *Process) initBatch(ctx context.Context, b *batch) error {
-	steps, err := p.initSteps(b)
+	if b.merged != nil {
+		// The merged module has its initialiser built in.
+		steps, err := p.mergedSteps(b)
+		if err != nil {
+			return err
+		}
+		p.initSteps(b, true)
+		return runInit(ctx, b.mergedInst.ExportedFunction(mergedInit), b.mergedInst.ExportedGlobal(mergedStep), steps)
+	}
+	steps, err := p.initSteps(b, true)
 	if err != nil || len(steps) == 0 {
 		return err
 	}
@@ -26,11 +36,23 @@ func (p *Process) initBatch(ctx context.Context, b *batch) error {
 	if err != nil {
 		return err
 	}
-	if _, err := mod.ExportedFunction("run").Call(ctx); err != nil {
-		// The step global says which call failed.
-		i := int(int32(mod.ExportedGlobal("step").Get()))
+	return runInit(ctx, mod.ExportedFunction("run"), mod.ExportedGlobal("step"), steps)
+}
+
+// runInit calls an initialiser; on failure its step global says which
+// call failed.
+func runInit(ctx context.Context, run api.Function, step api.Global, steps []initStep) error {
+	if run == nil || step == nil {
+		return fmt.Errorf("internal error: initialiser without run or step")
+	}
+	if _, err := run.Call(ctx); err != nil {
+		i := int(int32(step.Get()))
 		if i >= 0 && i < len(steps) {
-			return &CallError{Module: steps[i].o.name, Func: steps[i].fn, Err: err}
+			fn := steps[i].fn
+			if fn == "" {
+				fn = "start function"
+			}
+			return &CallError{Module: steps[i].o.name, Func: fn, Err: err}
 		}
 		return err
 	}
@@ -44,10 +66,16 @@ type initStep struct {
 	arg int64 // the __wasm_init_tls argument, or -1 for none
 }
 
-// initSteps lists the calls initBatch makes, marking the objects relocated
-// and constructed as it plans them (a constructor that dlopens must not see
-// them constructed twice).
-func (p *Process) initSteps(b *batch) ([]initStep, error) {
+// initSteps lists the calls initBatch makes. With mark, it marks the
+// objects relocated and constructed as it plans them (a constructor that
+// dlopens must not see them constructed twice).
+func (p *Process) initSteps(b *batch, mark bool) ([]initStep, error) {
+	state := func(o *object, s objectState) {
+		if mark {
+			o.state = s
+		}
+	}
+	constructed := map[*object]bool{}
 	var steps []initStep
 	add := func(o *object, fn string, arg int64) error {
 		e, ok := o.info.file.Export(fn)
@@ -76,17 +104,18 @@ func (p *Process) initSteps(b *batch) ([]initStep, error) {
 		if err := add(o, wasmfile.NameApplyDataRelocs, -1); err != nil {
 			return nil, err
 		}
-		o.state = stateRelocated
+		state(o, stateRelocated)
 	}
 	inBatch := map[*object]bool{}
 	for _, o := range b.objects {
 		inBatch[o] = true
 	}
 	for _, o := range initOrder(p.loadOrderScope(b), func(o *object) bool { return inBatch[o] }) {
-		if o.state >= stateConstructed {
+		if o.state >= stateConstructed || constructed[o] {
 			continue
 		}
-		o.state = stateConstructed
+		constructed[o] = true
+		state(o, stateConstructed)
 		fn := wasmfile.NameCallCtors
 		if o.isMain {
 			if _, ok := o.info.file.Export("_initialize"); ok {

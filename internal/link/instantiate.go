@@ -95,6 +95,9 @@ func (p *Process) instantiateGenerated(ctx context.Context, what string, data []
 // to their providers, and finally fills the
 // table slots chosen during binding.
 func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
+	if b.merged != nil {
+		return p.instantiateMerged(ctx, b)
+	}
 	if err := p.l.precompile(ctx, b.instOrder); err != nil {
 		return err
 	}
@@ -138,18 +141,104 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 // defines goes in the batch's hub.
 func (p *Process) planBatch(b *batch) error {
 	h := newHub()
+	h.tableExport = p.shared[wasmfile.NameTable].export
+	renames := make(map[*object]map[int][2]string, len(b.instOrder))
 	for k, o := range b.instOrder {
-		renames, defs, err := p.planImports(o, k, b.funcs[o], h)
+		r, defs, err := p.planImports(o, k, b.funcs[o], h)
 		if err != nil {
 			return err
 		}
 		o.defs = defs
-		if o.code, o.codeKey, err = p.l.rename(o.info, renames); err != nil {
+		renames[o] = r
+	}
+	if len(b.roots) > 0 && b.roots[0].isMain && !p.l.cfg.Separate {
+		// The merged module exports only the main's functions (wazero
+		// spends time proportional to functions times exports on a module's
+		// first trap or exit), so every function a library defines gets its
+		// table slot now: that is how later batches and the host reach it.
+		for _, o := range b.objects {
+			if o.isMain || mergeable(o) != nil {
+				continue
+			}
+			for _, name := range o.info.funcSymbols() {
+				p.canonicalSlot(b, o, name)
+			}
+		}
+		key := mergeKey(b, h)
+		data, cached := p.l.cachedMerge(key)
+		var err error
+		if !cached {
+			data, err = p.mergeBatch(b, h, renames)
+			if err == nil {
+				p.l.storeMerge(key, data)
+			}
+		}
+		var refusal *mergeRefusal
+		switch {
+		case err == nil:
+			b.merged, b.mergedKey = data, contentKey(data)
+			for _, o := range b.objects {
+				o.slotOnly = !o.isMain
+			}
+			return nil
+		case errors.As(err, &refusal):
+			p.l.debugf("merge", "%v", err)
+		default:
+			return err
+		}
+	}
+	for _, o := range b.instOrder {
+		var err error
+		if o.code, o.codeKey, err = p.l.rename(o.info, renames[o]); err != nil {
 			return fmt.Errorf("%s: %w", o.name, err)
 		}
 	}
 	b.hubBytes, b.tramps = h.bytes(), h.tramps
 	return nil
+}
+
+// instantiateMerged instantiates a merged batch: the environment, then
+// the one module, with the main's module configuration (its WASI state is
+// the process's). Fills and trampolines are inside it.
+func (p *Process) instantiateMerged(ctx context.Context, b *batch) error {
+	cm, err := p.l.compile(experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0)), b.mergedKey, b.merged)
+	if err != nil {
+		return fmt.Errorf("%s: compile the merged program: %w", p.main.name, err)
+	}
+	if p.memory == nil && p.env == nil {
+		if err := p.createEnv(ctx, b); err != nil {
+			return err
+		}
+	}
+	if err := p.syncSpaces(ctx); err != nil {
+		return err
+	}
+	cfg := quietConfig
+	if p.l.cfg.ModuleConfig != nil {
+		cfg = p.l.cfg.ModuleConfig.WithName("").WithStartFunctions()
+	}
+	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, p.main, b, nil) })
+	inst, err := p.l.rt.InstantiateModule(ctx, cm, cfg)
+	if err != nil {
+		return fmt.Errorf("%s: instantiate: %w", p.main.name, err)
+	}
+	p.l.owners.Store(inst, p)
+	b.mergedInst, p.mergedInst, p.mergedObjs = inst, inst, b.objects
+	p.wasiOwner = inst
+	for _, o := range b.objects {
+		o.instance = inst
+		o.state = stateInstantiated
+	}
+	return nil
+}
+
+// mergedObject is the object number idx of the merged instance m: the
+// caller a host function's "@" variant was given.
+func (p *Process) mergedObject(m api.Module, idx uint64) *object {
+	if m == p.mergedInst && idx < uint64(len(p.mergedObjs)) {
+		return p.mergedObjs[idx]
+	}
+	return p.objectOf(m)
 }
 
 // rename returns the module bytes with its imports renamed, and their

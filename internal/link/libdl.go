@@ -8,6 +8,7 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmdl/wasmdl/internal/search"
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
@@ -54,44 +55,49 @@ func overridden(name string, importerIsMain bool) bool {
 // libdlFuncs are the host functions behind a guest's libdl.
 func (l *Linker) libdlFuncs() []hostFunc {
 	i32 := api.ValueTypeI32
-	guard := func(name string, fn func(ctx context.Context, p *Process, caller *object, stack []uint64)) func(context.Context, *Process, api.Module, []uint64) {
-		return func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
-			if p == nil {
-				panic(fmt.Errorf("%s called from a module wasmdl did not load", name))
-			}
-			fn(ctx, p, p.objectOf(caller), stack)
-		}
+	// obj makes a host function that acts for the object calling it. Under
+	// its own name the caller is found from the calling instance; the
+	// variant name+"@" takes the caller's index in a merged module as an
+	// extra last argument, since there one instance holds many objects.
+	obj := func(name string, params, results []api.ValueType, fn func(ctx context.Context, p *Process, caller *object, stack []uint64)) hostFunc {
+		return hostFunc{name: name, params: params, results: results, byObject: fn,
+			fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
+				if p == nil {
+					panic(fmt.Errorf("%s called from a module wasmdl did not load", name))
+				}
+				fn(ctx, p, p.objectOf(caller), stack)
+			}}
 	}
 	return []hostFunc{
-		{"dlopen", []api.ValueType{i32, i32}, []api.ValueType{i32}, guard("dlopen", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+		obj("dlopen", []api.ValueType{i32, i32}, []api.ValueType{i32}, func(ctx context.Context, p *Process, caller *object, stack []uint64) {
 			stack[0] = uint64(p.dlopenGuest(ctx, caller, uint32(stack[0]), uint32(stack[1])))
-		})},
-		{"dlsym", []api.ValueType{i32, i32}, []api.ValueType{i32}, guard("dlsym", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+		}),
+		obj("dlsym", []api.ValueType{i32, i32}, []api.ValueType{i32}, func(ctx context.Context, p *Process, caller *object, stack []uint64) {
 			stack[0] = uint64(p.dlsymGuest(ctx, caller, uint32(stack[0]), uint32(stack[1])))
-		})},
-		{"dlclose", []api.ValueType{i32}, []api.ValueType{i32}, guard("dlclose", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+		}),
+		obj("dlclose", []api.ValueType{i32}, []api.ValueType{i32}, func(ctx context.Context, p *Process, caller *object, stack []uint64) {
 			if err := p.close(ctx, uint32(stack[0])); err != nil {
 				p.dlError = "dlclose: " + err.Error()
 				stack[0] = uint64(uint32(0xffffffff))
 				return
 			}
 			stack[0] = 0
-		})},
-		{"dlerror", nil, []api.ValueType{i32}, guard("dlerror", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+		}),
+		obj("dlerror", nil, []api.ValueType{i32}, func(ctx context.Context, p *Process, caller *object, stack []uint64) {
 			stack[0] = uint64(p.dlerrorGuest(ctx))
-		})},
-		{hostExitRunner, []api.ValueType{i32}, nil, func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
+		}),
+		{name: hostExitRunner, params: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
 			l.runDelegatedExit(ctx, uint32(stack[0]))
 		}},
-		{"dladdr", []api.ValueType{i32, i32}, []api.ValueType{i32}, guard("dladdr", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+		obj("dladdr", []api.ValueType{i32, i32}, []api.ValueType{i32}, func(ctx context.Context, p *Process, caller *object, stack []uint64) {
 			stack[0] = uint64(p.dladdrGuest(ctx, uint32(stack[0]), uint32(stack[1])))
-		})},
-		{"atexit", []api.ValueType{i32}, []api.ValueType{i32}, guard("atexit", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+		}),
+		obj("atexit", []api.ValueType{i32}, []api.ValueType{i32}, func(ctx context.Context, p *Process, caller *object, stack []uint64) {
 			stack[0] = uint64(p.registerExit(ctx, caller, exitFunc{slot: uint32(stack[0])}))
-		})},
-		{"__cxa_atexit", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, guard("__cxa_atexit", func(ctx context.Context, p *Process, caller *object, stack []uint64) {
+		}),
+		obj("__cxa_atexit", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, func(ctx context.Context, p *Process, caller *object, stack []uint64) {
 			stack[0] = uint64(p.registerExit(ctx, caller, exitFunc{slot: uint32(stack[0]), arg: uint32(stack[1]), hasArg: true}))
-		})},
+		}),
 	}
 }
 
@@ -185,7 +191,7 @@ func (p *Process) runAllExitFuncs(ctx context.Context) {
 	p.exiting = true
 	_ = p.runExitFuncsOf(ctx, p.objects)
 	if p.main.instance != nil {
-		if fn := p.main.instance.ExportedFunction("fflush"); fn != nil && len(fn.Definition().ParamTypes()) == 1 {
+		if fn := p.main.instance.ExportedFunction("fflush"); fn != nil && p.mainParams("fflush") == 1 {
 			_, _ = fn.Call(ctx, 0)
 		}
 	}
@@ -387,6 +393,7 @@ type Sym struct {
 	Type    wasmfile.FuncType
 	Definer string
 	inst    api.Module
+	p       *Process // set when the definer's functions are reached by slot
 }
 
 // Function returns the function, callable from Go (nil for data). It is
@@ -395,6 +402,9 @@ type Sym struct {
 func (s *Sym) Function() api.Function {
 	if !s.Func || s.inst == nil {
 		return nil
+	}
+	if s.p != nil {
+		return s.p.slotFunction(s.Value, s.Type)
 	}
 	return s.inst.ExportedFunction(s.Name)
 }
@@ -415,9 +425,45 @@ func (p *Process) lookupSym(ctx context.Context, scope []*object, name string) (
 		if err != nil {
 			return nil, err
 		}
-		return &Sym{Name: name, Func: true, Value: slot, Type: o.info.funcType[name], Definer: o.name, inst: o.instance}, nil
+		sym := &Sym{Name: name, Func: true, Value: slot, Type: o.info.funcType[name], Definer: o.name, inst: o.instance}
+		if o.slotOnly {
+			sym.p = p
+		}
+		return sym, nil
 	}
 	return nil, fmt.Errorf("undefined symbol: %s", name)
+}
+
+// slotFunction returns a function that calls table slot with type t, for
+// the host to call a function the merged module does not export. The
+// small module that does it is made once per slot.
+func (p *Process) slotFunction(slot uint32, t wasmfile.FuncType) api.Function {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if m := p.slotCallers[slot]; m != nil {
+		return m.ExportedFunction("f")
+	}
+	if p.closed || p.tableOps == nil {
+		return nil
+	}
+	var m wasmgen.Module
+	tab := m.ImportTable(modShared+wasmfile.NameTable, p.shared[wasmfile.NameTable].export, 0)
+	var body []byte
+	for i := range t.Params {
+		body = wasmgen.LocalGet(body, uint32(i))
+	}
+	body = wasmgen.I32Const(body, int32(slot))
+	body = wasmgen.CallIndirect(body, m.Type(t), tab)
+	m.Export("f", wasmfile.KindFunc, m.Func(t, body))
+	mod, err := p.instantiateGenerated(context.Background(), "slot caller", m.Bytes(), nil, nil, nil)
+	if err != nil {
+		return nil
+	}
+	if p.slotCallers == nil {
+		p.slotCallers = map[uint32]api.Module{}
+	}
+	p.slotCallers[slot] = mod
+	return mod.ExportedFunction("f")
 }
 
 // ensureSlot gives function name of def its canonical slot, filling it now.

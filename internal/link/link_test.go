@@ -86,32 +86,43 @@ func TestInitOrder(t *testing.T) {
 
 // TestGeneratedModulesStable: a second process with the same libraries
 // compiles nothing, because every generated module has the same bytes.
+// Merged, the program is three modules (environment, table helpers and the
+// merged program); separate, each library is one more.
 func TestGeneratedModulesStable(t *testing.T) {
-	ctx := context.Background()
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesExtendedConst))
-	defer rt.Close(ctx)
-	l := NewLinker(rt, Config{
-		FS: os.DirFS("../../testdata/link/fnptr"), Cwd: ".", SearchPaths: []string{"."},
-		ModuleConfig: wazero.NewModuleConfig().WithStdout(&bytes.Buffer{}),
-	})
-	run := func() {
-		p, err := l.Load(ctx, "main.wasm", []string{"main.wasm"})
-		if err != nil {
-			t.Fatal(err)
+	for _, separate := range []bool{false, true} {
+		ctx := context.Background()
+		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesExtendedConst))
+		defer rt.Close(ctx)
+		var out bytes.Buffer
+		l := NewLinker(rt, Config{
+			FS: os.DirFS("../../testdata/link/fnptr"), Cwd: ".", SearchPaths: []string{"."},
+			ModuleConfig: wazero.NewModuleConfig().WithStdout(&out), Separate: separate,
+		})
+		run := func() {
+			p, err := l.Load(ctx, "main.wasm", []string{"main.wasm"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.Run(ctx); err != nil {
+				t.Fatal(err)
+			}
+			p.Close(ctx)
 		}
-		if _, err := p.Run(ctx); err != nil {
-			t.Fatal(err)
+		run()
+		first := len(l.compiled)
+		run()
+		run()
+		if n := len(l.compiled); n != first {
+			t.Fatalf("separate=%t: compiled modules: %d after the first process, %d after three", separate, first, n)
 		}
-		p.Close(ctx)
-	}
-	run()
-	first := len(l.compiled)
-	run()
-	run()
-	if n := len(l.compiled); n != first {
-		t.Fatalf("compiled modules: %d after the first process, %d after three", first, n)
-	}
-	if first < 6 {
-		t.Fatalf("only %d compiled modules: expected the main, 3 libraries and generated glue", first)
+		if separate && first < 6 {
+			t.Fatalf("separate: only %d compiled modules: expected the main, 3 libraries and generated glue", first)
+		}
+		if !separate && first != 3 {
+			t.Fatalf("merged: %d compiled modules, want 3 (environment, table helpers, program)", first)
+		}
+		if want, _ := os.ReadFile("../../testdata/link/fnptr/expected.stdout"); out.String() != strings.Repeat(string(want), 3) {
+			t.Errorf("separate=%t: output\n%s\nwant three times\n%s", separate, out.String(), want)
+		}
 	}
 }

@@ -32,6 +32,12 @@ type Config struct {
 	// ModuleConfig is the WASI configuration of the process (args, env,
 	// stdio, file system). Its name and start functions are ignored.
 	ModuleConfig wazero.ModuleConfig
+	// Separate instantiates the objects loaded with the main one by one
+	// instead of merging them into one module (merge.go).
+	Separate bool
+	// CacheDir, if set, keeps merged programs across processes (see
+	// mergeCache).
+	CacheDir string
 	// Debug receives WASMDL_DEBUG traces for the topics set in DebugTopics.
 	Debug       io.Writer
 	DebugTopics map[string]bool

@@ -23,10 +23,12 @@ import (
 //	layoutBatch     __memory_base, __table_base, TLS blocks, stack
 //	orderBatch      instantiation order: definers before users where possible
 //	bindBatch       resolve every import: GOT values, function bindings
-//	planBatch       rename each module's imports to their providers; the hub
-//	                holds what no instance provides
-//	instantiate     environment, GOT modules and the batch hub, then each
-//	                module
+//	planBatch       decide each module's imports' providers; the first batch
+//	                becomes one merged module (merge.go), later ones are
+//	                renamed to import from their providers, with a hub for
+//	                what no instance provides
+//	instantiate     environment, then the merged module, or GOT modules,
+//	                the batch hub and each module
 //	fillTable       put functions into the table slots chosen for them
 //	initBatch       TLS init, then every __wasm_apply_data_relocs, then
 //	                constructors, dependencies first, the main last
@@ -57,6 +59,9 @@ type Process struct {
 	tableOps  api.Module
 	tableHave uint64 // the table's size as last grown (only the loader grows it)
 
+	mergedObjs      []*object // objects of the merged first batch, by position
+	slotCallers     map[uint32]api.Module
+	mergedInst      api.Module
 	globalNames     *names    // index of the global scope, see scopeIndex
 	globalNamesList []*object // the global scope it indexes
 	memory          api.Memory
@@ -108,6 +113,13 @@ type batch struct {
 	position  map[*object]int
 	generated []api.Module // GOT modules, filler: closed when live reaches 0
 	live      int          // objects of the batch still loaded
+
+	// merged is the batch as one module (merge.go), or nil when its
+	// objects are instantiated one by one.
+	merged     []byte
+	mergedKey  string
+	mergedInst api.Module
+	key        string // the first batch's prelinkKey
 }
 
 // Load reads the main module and its libraries, links them into a new
@@ -205,6 +217,7 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 	}
 	// The same program loaded before by this Linker: reuse its plan.
 	key := l.prelinkKey(b)
+	b.key = key
 	if pl := l.prelinked(key); pl != nil && !l.tracing("bindings") {
 		p.restore(b, pl)
 		if err := p.startBatch(ctx, b); err != nil {

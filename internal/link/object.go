@@ -35,6 +35,10 @@ type object struct {
 	codeKey  string    // their cache key
 	defs     []*object // the definers its renamed imports "$d<N>" name
 	state    objectState
+	// slotOnly: the object is a library merged with the rest of its batch
+	// into one module (merge.go), which does not export its functions;
+	// they are reached through their table slots, all assigned at load.
+	slotOnly bool
 
 	// libdl state.
 	refs       int       // dlopen reference count
@@ -185,6 +189,18 @@ func newModuleInfo(f *wasmfile.File, data []byte, key string) *moduleInfo {
 		}
 	}
 	return mi
+}
+
+// funcSymbols lists the functions the module offers other modules, in
+// export order.
+func (mi *moduleInfo) funcSymbols() []string {
+	var out []string
+	for _, e := range mi.file.Exports {
+		if s, ok := mi.symbols[e.Name]; ok && s.Func && s.Name == e.Name {
+			out = append(out, e.Name)
+		}
+	}
+	return out
 }
 
 // contentKey names module bytes in the Linker's caches.

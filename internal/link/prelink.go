@@ -35,6 +35,8 @@ type prelink struct {
 	fills      []fillPlan
 	hubBytes   []byte
 	tramps     []fillPlan
+	merged     []byte // the merged module, if the batch was merged
+	mergedKey  string
 }
 
 type objectPlan struct {
@@ -43,6 +45,7 @@ type objectPlan struct {
 	reldeps, defs                                         []int
 	code                                                  []byte
 	codeKey                                               string
+	slotOnly                                              bool
 }
 
 type sharedPlan struct {
@@ -103,6 +106,7 @@ func (p *Process) snapshot(b *batch) *prelink {
 		memFloor: p.memFloor, tableFloor: p.tableFloor,
 		shared: map[string]sharedPlan{}, tags: cloneMap(p.tags), hostSlots: cloneMap(p.hostSlots),
 		gotMem: cloneMap(b.gotMem), gotFunc: cloneMap(b.gotFunc), hubBytes: b.hubBytes,
+		merged: b.merged, mergedKey: b.mergedKey,
 	}
 	pl.mem.free = slices.Clone(p.mem.free)
 	pl.table.free = slices.Clone(p.table.free)
@@ -126,7 +130,7 @@ func (p *Process) snapshot(b *batch) *prelink {
 		op := objectPlan{
 			memoryBase: o.memoryBase, memorySize: o.memorySize, tableBase: o.tableBase,
 			tableSize: o.tableSize, tlsBase: o.tlsBase, extraSlots: slices.Clone(o.extraSlots),
-			code: o.code, codeKey: o.codeKey,
+			code: o.code, codeKey: o.codeKey, slotOnly: o.slotOnly,
 		}
 		for _, d := range o.reldeps {
 			op.reldeps = append(op.reldeps, index[d])
@@ -168,6 +172,7 @@ func (p *Process) restore(b *batch, pl *prelink) {
 		b.position[b.objects[j]] = i
 	}
 	b.gotMem, b.gotFunc, b.hubBytes = pl.gotMem, pl.gotFunc, pl.hubBytes
+	b.merged, b.mergedKey = pl.merged, pl.mergedKey
 	fill := func(f fillPlan) slotFill { return slotFill{slot: f.slot, def: obj(f.def), name: f.name, typ: f.typ} }
 	for _, f := range pl.fills {
 		b.fills = append(b.fills, fill(f))
@@ -179,7 +184,7 @@ func (p *Process) restore(b *batch, pl *prelink) {
 		o := b.objects[i]
 		o.memoryBase, o.memorySize, o.tableBase, o.tableSize, o.tlsBase = op.memoryBase, op.memorySize, op.tableBase, op.tableSize, op.tlsBase
 		o.extraSlots = slices.Clone(op.extraSlots)
-		o.code, o.codeKey = op.code, op.codeKey
+		o.code, o.codeKey, o.slotOnly = op.code, op.codeKey, op.slotOnly
 		o.reldeps = nil
 		for _, d := range op.reldeps {
 			o.reldeps = append(o.reldeps, b.objects[d])

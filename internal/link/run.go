@@ -52,7 +52,7 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 		return p.exitStatus(entry, err)
 	}
 	status := int(int32(code))
-	if fn := main.ExportedFunction("exit"); fn != nil && len(fn.Definition().ParamTypes()) == 1 {
+	if fn := main.ExportedFunction("exit"); fn != nil && p.mainParams("exit") == 1 {
 		_, err := fn.Call(ctx, uint64(uint32(status)))
 		if err == nil {
 			return status, nil
@@ -61,7 +61,7 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 	}
 	// No exit to call: the main's own destructors (its atexit handlers,
 	// stdio flush) if it exports them, then the libraries' handlers.
-	if fn := main.ExportedFunction(wasmfile.NameCallDtors); fn != nil && len(fn.Definition().ParamTypes()) == 0 {
+	if fn := main.ExportedFunction(wasmfile.NameCallDtors); fn != nil && p.mainParams(wasmfile.NameCallDtors) == 0 {
 		if _, err := fn.Call(ctx); err != nil {
 			return p.exitStatus(wasmfile.NameCallDtors, err)
 		}
@@ -74,15 +74,15 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 // built in guest memory from the process's arguments.
 func (p *Process) callEntry(ctx context.Context, name string) (uint64, error) {
 	fn := p.main.instance.ExportedFunction(name)
-	def := fn.Definition()
+	params := p.mainParams(name)
 	var args []uint64
-	if len(def.ParamTypes()) == 2 {
+	if params == 2 {
 		argv, err := p.writeArgv()
 		if err != nil {
 			return 0, err
 		}
 		args = []uint64{uint64(len(p.args)), uint64(argv)}
-	} else if len(def.ParamTypes()) != 0 {
+	} else if params != 0 {
 		return 0, fmt.Errorf("%s: entry %s has an unsupported signature", p.main.name, name)
 	}
 	res, err := fn.Call(ctx, args...)
@@ -93,6 +93,23 @@ func (p *Process) callEntry(ctx context.Context, name string) (uint64, error) {
 		return 0, nil
 	}
 	return res[0], nil
+}
+
+// mainParams is the number of parameters of the main's exported function
+// name, or -1. It reads the module, not the instance: wazero builds the
+// definitions of all of a module's functions on the first Definition call,
+// in time proportional to functions times exports.
+func (p *Process) mainParams(name string) int {
+	f := p.main.info.file
+	e, ok := f.Export(name)
+	if !ok || e.Kind != wasmfile.KindFunc {
+		return -1
+	}
+	t, ok := f.FuncType(e.Index)
+	if !ok {
+		return -1
+	}
+	return len(t.Params)
 }
 
 // writeArgv places argv (pointers, then the strings) in loader-owned memory.

@@ -36,17 +36,52 @@ type Module struct {
 	nExports  int
 	elems     []byte
 	nElems    int
+	data      []byte
+	nData     int
+	dataCount bool
+	typeIndex map[string]uint32
+	names     []byte // function-names subsection entries
+	nNames    int
 }
 
 // Type returns the index of t, adding it if new.
 func (m *Module) Type(t wasmfile.FuncType) uint32 {
-	for i, u := range m.types {
-		if u.Equal(t) {
-			return uint32(i)
+	if len(m.types) < 8 {
+		for i, u := range m.types {
+			if u.Equal(t) {
+				return uint32(i)
+			}
+		}
+	} else {
+		// A merged module has hundreds of types: index them.
+		if m.typeIndex == nil {
+			m.typeIndex = make(map[string]uint32, len(m.types))
+			for i, u := range m.types {
+				m.typeIndex[typeKey(u)] = uint32(i)
+			}
+		}
+		if i, ok := m.typeIndex[typeKey(t)]; ok {
+			return i
 		}
 	}
 	m.types = append(m.types, t)
-	return uint32(len(m.types) - 1)
+	i := uint32(len(m.types) - 1)
+	if m.typeIndex != nil {
+		m.typeIndex[typeKey(t)] = i
+	}
+	return i
+}
+
+func typeKey(t wasmfile.FuncType) string {
+	b := make([]byte, 0, len(t.Params)+len(t.Results)+1)
+	for _, v := range t.Params {
+		b = append(b, byte(v))
+	}
+	b = append(b, 0)
+	for _, v := range t.Results {
+		b = append(b, byte(v))
+	}
+	return string(b)
 }
 
 func (m *Module) importHeader(module, name string, kind wasmfile.ExternKind) {
@@ -110,6 +145,21 @@ func (m *Module) Func(t wasmfile.FuncType, body []byte) uint32 {
 	return m.nFuncImp + uint32(len(m.funcs)) - 1
 }
 
+// RawFunc defines a function of type t whose body is already encoded:
+// local declarations, code and the final end.
+func (m *Module) RawFunc(t wasmfile.FuncType, body []byte) uint32 {
+	m.funcs = append(m.funcs, m.Type(t))
+	m.bodies = append(m.bodies, body)
+	return m.nFuncImp + uint32(len(m.funcs)) - 1
+}
+
+// NumFuncs is the number of functions so far, imported and defined: the
+// index the next defined function will get.
+func (m *Module) NumFuncs() uint32 { return m.nFuncImp + uint32(len(m.funcs)) }
+
+// NumGlobals is the number of globals so far, imported and defined.
+func (m *Module) NumGlobals() uint32 { return m.nGlobImp + uint32(m.nGlobals) }
+
 // Table defines a funcref table.
 func (m *Module) Table(l wasmfile.Limits) uint32 {
 	m.tables = append(m.tables, byte(wasmfile.FuncRef))
@@ -140,6 +190,53 @@ func (m *Module) GlobalI32(mutable bool, v int32) uint32 {
 	m.globals = append(m.globals, 0x0b)
 	m.nGlobals++
 	return m.nGlobImp + uint32(m.nGlobals) - 1
+}
+
+// Global defines a global of type t whose initial value is the constant
+// expression init (without its end).
+func (m *Module) Global(t wasmfile.GlobalType, init []byte) uint32 {
+	m.globals = append(m.globals, byte(t.Type), boolByte(t.Mutable))
+	m.globals = append(m.globals, init...)
+	m.globals = append(m.globals, 0x0b)
+	m.nGlobals++
+	return m.nGlobImp + uint32(m.nGlobals) - 1
+}
+
+// ActiveData adds an active data segment for memory 0 at a constant offset.
+func (m *Module) ActiveData(offset uint32, data []byte) {
+	m.data = append(m.data, 0, 0x41)
+	m.data = wasmfile.AppendS64(m.data, int64(int32(offset)))
+	m.data = append(m.data, 0x0b)
+	m.data = wasmfile.AppendU32(m.data, uint32(len(data)))
+	m.data = append(m.data, data...)
+	m.nData++
+}
+
+// PassiveData adds a passive data segment (for memory.init).
+func (m *Module) PassiveData(data []byte) {
+	m.data = append(m.data, 1)
+	m.data = wasmfile.AppendU32(m.data, uint32(len(data)))
+	m.data = append(m.data, data...)
+	m.nData++
+}
+
+// WithDataCount makes Bytes emit the data count section, which
+// memory.init and data.drop need.
+func (m *Module) WithDataCount() { m.dataCount = true }
+
+// Elem adds an element segment already encoded (flags and all), for
+// segments the helpers above do not cover.
+func (m *Module) Elem(encoded []byte) {
+	m.elems = append(m.elems, encoded...)
+	m.nElems++
+}
+
+// FuncName names function idx in the "name" section, which wazero shows
+// in stack traces. Names must be added in increasing index order.
+func (m *Module) FuncName(idx uint32, name string) {
+	m.names = wasmfile.AppendU32(m.names, idx)
+	m.names = wasmfile.AppendName(m.names, name)
+	m.nNames++
 }
 
 // Export exports item idx of the given kind under name.
@@ -183,7 +280,12 @@ func (m *Module) ActiveElemTable(tab, offset uint32, funcs []uint32) {
 
 // Bytes encodes the module.
 func (m *Module) Bytes() []byte {
-	out := []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
+	codeSize := 0
+	for _, b := range m.bodies {
+		codeSize += len(b) + 5
+	}
+	out := make([]byte, 0, 64+codeSize+len(m.data)+len(m.imports)+len(m.exports)+len(m.elems)+len(m.globals)+len(m.names)+8*len(m.types)+5*len(m.funcs))
+	out = append(out, 0, 'a', 's', 'm', 1, 0, 0, 0)
 	section := func(id byte, count int, payload []byte) {
 		if count == 0 {
 			return
@@ -219,12 +321,30 @@ func (m *Module) Bytes() []byte {
 	section(wasmfile.SectionGlobal, m.nGlobals, m.globals)
 	section(wasmfile.SectionExport, m.nExports, m.exports)
 	section(wasmfile.SectionElement, m.nElems, m.elems)
-	var code []byte
+	if m.dataCount {
+		out = append(out, wasmfile.SectionDataCount)
+		n := wasmfile.AppendU32(nil, uint32(m.nData))
+		out = wasmfile.AppendU32(out, uint32(len(n)))
+		out = append(out, n...)
+	}
+	code := make([]byte, 0, codeSize)
 	for _, b := range m.bodies {
 		code = wasmfile.AppendU32(code, uint32(len(b)))
 		code = append(code, b...)
 	}
 	section(wasmfile.SectionCode, len(m.bodies), code)
+	section(wasmfile.SectionData, m.nData, m.data)
+	if m.nNames > 0 {
+		sub := wasmfile.AppendU32(nil, uint32(m.nNames))
+		sub = append(sub, m.names...)
+		payload := wasmfile.AppendName(nil, "name")
+		payload = append(payload, 1) // function names
+		payload = wasmfile.AppendU32(payload, uint32(len(sub)))
+		payload = append(payload, sub...)
+		out = append(out, 0)
+		out = wasmfile.AppendU32(out, uint32(len(payload)))
+		out = append(out, payload...)
+	}
 	return out
 }
 

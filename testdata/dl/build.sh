@@ -119,6 +119,12 @@ plain_all libplain.so plain.c
 printf 'not a shared library\n' >"$(nat)/libplain.so" # native twin: a text file
 prog
 
+say startup
+at startup
+lib libcore.so core.c
+lib libplug.so plug.c libcore.so
+prog libcore.so
+
 say badptr # wasm only: glibc would crash; expected output written by hand
 at badptr
 solib libok.so ok.c

@@ -1,0 +1,1047 @@
+// Stage mergeBatch: the objects loaded with the main, as one module.
+
+package link
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
+	"github.com/wasmdl/wasmdl/wasmfile"
+)
+
+// Objects loaded with the main are never unloaded, so the loader is free to
+// make them one module: a static link done at load time, with the layout,
+// bindings and table slots the loader chose. On wazero this is what makes
+// dynamic linking cost nothing afterwards and little at start:
+//   - a call between two libraries becomes a direct call inside one module,
+//     which wazero makes much more cheaply than a call to an imported
+//     function of another instance;
+//   - GOT entries, __memory_base and __table_base become constant globals
+//     of the module, and every data and element segment lands at a
+//     constant offset;
+//   - wazero compiles (in parallel) or reads from its cache one module, and
+//     instantiates one, instead of one per library plus the generated
+//     modules that connect them;
+//   - one generated initialiser inside the module runs start functions,
+//     TLS set-up, relocations and constructors.
+//
+// The result is the same process as the separate instances would make: the
+// same memory and table contents, the same symbol bindings (interposition
+// included), the same initialisation order. Libraries opened later with
+// dlopen import from the merged instance, where each library's functions
+// are exported under the prefix in object.exportPrefix.
+//
+// Modules the merge does not understand (their own memory or table, tags,
+// typed references, undecodable code) are refused with a reason
+// (WASMDL_DEBUG=merge prints it); the batch is then instantiated module by
+// module, exactly as a dlopen batch always is.
+
+// Exports of a merged module besides the objects' own.
+const (
+	mergedInit = "$wasmdl.init" // runs the batch's initialisation
+	mergedStep = "$wasmdl.step" // the step the initialiser is at
+)
+
+// mergeRefusal says why a batch cannot be merged.
+type mergeRefusal struct{ why string }
+
+// Error implements error.
+func (e *mergeRefusal) Error() string { return "not merged: " + e.why }
+
+func refuse(format string, args ...any) error {
+	return &mergeRefusal{fmt.Sprintf(format, args...)}
+}
+
+// funcRef is where one function index of an object ends up before the
+// merged module's index spaces are final.
+type funcRef struct {
+	kind  funcRefKind
+	index uint32  // refImport: merged import index; refExtra: extra number; refOwn: defined number
+	def   *object // refBound
+	name  string  // refBound: the definer's export name
+}
+
+type funcRefKind byte
+
+const (
+	refImport funcRefKind = iota // an import of the merged module
+	refOwn                       // one of the object's own functions
+	refBound                     // another object's exported function
+	refExtra                     // a stub or wrapper the merge generates
+)
+
+// mergeComp is one object inside the merged module, with the merged index
+// of each of its own indices.
+type mergeComp struct {
+	o        *object
+	f        *wasmfile.File
+	refs     []funcRef // by the object's function index
+	funcs    []uint32  // final merged function index, by the object's index
+	resolved []bool
+	funcBase uint32
+	types    []uint32
+	globals  []uint32  // by the object's global index
+	consts   []*uint64 // value of each imported global that became a constant
+	elemBase uint32
+	dataBase uint32
+	exports  map[string]uint32 // exported function name -> the object's function index
+}
+
+// constGlobal is the value of global g of c if the merge made it a
+// constant: what its initialisers and segment offsets may read.
+func (c *mergeComp) constGlobal(g uint32) (uint64, bool) {
+	if g < uint32(len(c.consts)) && c.consts[g] != nil {
+		return *c.consts[g], true
+	}
+	return 0, false
+}
+
+// extraFunc is a function the merge adds: a stub for an undefined weak
+// function, or a wrapper passing a host function its caller.
+type extraFunc struct {
+	typ    wasmfile.FuncType
+	trapID int32  // stub: the name's id for hostWeakMissing
+	host   uint32 // wrapper: the import of the "@" host function
+	caller int32  // wrapper: the caller's position in the batch; -1 for a stub
+}
+
+// pendingGlobal is a defined global of the merged module whose index is
+// assigned once every global import is known.
+type pendingGlobal struct {
+	typ  wasmfile.GlobalType
+	init []byte
+}
+
+type merger struct {
+	p       *Process
+	b       *batch
+	m       wasmgen.Module
+	comps   []*mergeComp
+	byObj   map[*object]*mergeComp
+	imports map[string]uint32 // dedup key -> merged import index (per kind)
+	extras  []extraFunc
+	extraBy map[string]uint32
+	globals []pendingGlobal // defined globals, in order
+	shared  map[string]uint32
+	weakImp int64 // the hostWeakMissing import, -1 if none
+	// sharedGlobals are imports of a global another object of the batch
+	// defines and exports.
+	sharedGlobals []sharedGlobal
+	// written holds the merged globals that code sets or that the module
+	// exports: those stay mutable.
+	written map[uint32]bool
+	hostFns map[string]bool
+}
+
+// mergeBatch builds the merged module of the first batch from its plan:
+// renames says, for each object's imports, what planImports decided (the
+// same decisions the separate instances would be linked by), and h holds
+// the hub items those decisions refer to. It returns the module and the
+// export prefix of each object of b.objects.
+func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]string) ([]byte, error) {
+	mg := &merger{p: p, b: b, byObj: map[*object]*mergeComp{}, imports: map[string]uint32{},
+		extraBy: map[string]uint32{}, shared: map[string]uint32{}, weakImp: -1, hostFns: p.l.callerAware()}
+	for _, o := range b.objects {
+		if err := mergeable(o); err != nil {
+			return nil, err
+		}
+		c := &mergeComp{o: o, f: o.info.file}
+		mg.comps = append(mg.comps, c)
+		mg.byObj[o] = c
+	}
+	if err := mg.importPass(h, renames); err != nil {
+		return nil, err
+	}
+	if err := mg.placeFuncs(); err != nil {
+		return nil, err
+	}
+	if err := mg.defineGlobals(); err != nil {
+		return nil, err
+	}
+	globalBase := mg.m.NumGlobals()
+	step := globalBase + uint32(len(mg.globals))
+	mg.globals = append(mg.globals, pendingGlobal{wasmfile.GlobalType{Type: wasmfile.I32, Mutable: true}, wasmgen.I32Const(nil, -1)})
+	mg.written = map[uint32]bool{step: true}
+	mg.numberSegments()
+	if err := mg.code(); err != nil {
+		return nil, err
+	}
+	if err := mg.initFunc(step); err != nil {
+		return nil, err
+	}
+	if err := mg.segments(); err != nil {
+		return nil, err
+	}
+	if err := mg.exports(step); err != nil {
+		return nil, err
+	}
+	// A global nobody writes is made immutable: GOT entries and bases are
+	// imported as mutable, and wazero reloads every mutable global a
+	// function uses after each call it makes, which in a module with
+	// thousands of them costs both compile time and run time.
+	for i, g := range mg.globals {
+		if g.typ.Mutable && !mg.written[globalBase+uint32(i)] {
+			g.typ.Mutable = false
+		}
+		mg.m.Global(g.typ, g.init)
+	}
+	return mg.m.Bytes(), nil
+}
+
+// mergeable refuses what the merge does not handle.
+func mergeable(o *object) error {
+	f := o.info.file
+	switch {
+	case len(f.Memories) > 0:
+		return refuse("%s defines its own memory", o.name)
+	case len(f.Tables) > 0:
+		return refuse("%s defines its own table", o.name)
+	case len(f.Tags) > 0:
+		return refuse("%s defines exception tags", o.name)
+	case f.NumImportedMemories() > 1 || f.NumImportedTables() > 1:
+		return refuse("%s imports more than one memory or table", o.name)
+	}
+	for _, im := range f.Imports {
+		if im.Kind == wasmfile.KindTag {
+			return refuse("%s imports exception tags", o.name)
+		}
+		if im.Kind == wasmfile.KindTable && im.Table.Elem != wasmfile.FuncRef {
+			return refuse("%s imports a table of %s", o.name, im.Table.Elem)
+		}
+	}
+	return nil
+}
+
+// callerAware lists the host functions with a variant taking their caller.
+func (l *Linker) callerAware() map[string]bool {
+	out := map[string]bool{}
+	for _, h := range l.hostFuncs() {
+		if h.byObject != nil {
+			out[h.name] = true
+		}
+	}
+	return out
+}
+
+// importPass walks every object's imports: what stays an import of the
+// merged module is imported now (so that import indices come first), the
+// rest is recorded to be resolved once defined indices are known.
+func (mg *merger) importPass(h *hub, renames map[*object]map[int][2]string) error {
+	hubGlobals := map[string]hubGlobal{}
+	for _, g := range h.globals {
+		hubGlobals[g.export] = g
+	}
+	hubFuncs := map[string]hubFunc{}
+	for _, f := range h.funcs {
+		hubFuncs[f.export] = f
+	}
+	for k, c := range mg.comps {
+		o, f := c.o, c.f
+		c.types = make([]uint32, len(f.Types))
+		for i, t := range f.Types {
+			c.types[i] = mg.m.Type(t)
+		}
+		c.refs = make([]funcRef, 0, int(f.NumImportedFuncs())+len(f.Funcs))
+		c.consts = make([]*uint64, f.NumImportedGlobals())
+		c.globals = make([]uint32, f.NumImportedGlobals()+uint32(len(f.Globals)))
+		gi := 0
+		for i := range f.Imports {
+			im := &f.Imports[i]
+			r, renamed := renames[o][i]
+			switch im.Kind {
+			case wasmfile.KindFunc:
+				ref, err := mg.funcImport(k, c, im, r, renamed, o.defs, hubFuncs, h.tramps)
+				if err != nil {
+					return err
+				}
+				c.refs = append(c.refs, ref)
+			case wasmfile.KindGlobal:
+				if err := mg.globalImport(c, gi, o.info.imports[i], r, renamed, hubGlobals); err != nil {
+					return err
+				}
+				gi++
+			case wasmfile.KindMemory:
+				if !renamed {
+					return refuse("%s imports memory %s.%s", o.name, im.Module, im.Name)
+				}
+				if _, ok := mg.shared["memory"]; !ok {
+					lim := wasmfile.Limits{Shared: mg.p.memShared}
+					if lim.Shared {
+						lim.HasMax, lim.Max = true, uint64(mg.p.l.cfg.maxPages())
+					}
+					mg.shared["memory"] = mg.m.ImportMemory(r[0], r[1], lim)
+				}
+			case wasmfile.KindTable:
+				if !renamed {
+					return refuse("%s imports table %s.%s", o.name, im.Module, im.Name)
+				}
+				if _, ok := mg.shared["table"]; !ok {
+					mg.shared["table"] = mg.m.ImportTable(r[0], r[1], 0)
+				}
+			default:
+				return refuse("%s imports %s %s.%s", o.name, im.Kind, im.Module, im.Name)
+			}
+		}
+		for j := range f.Funcs {
+			c.refs = append(c.refs, funcRef{kind: refOwn, index: uint32(j)})
+		}
+	}
+	// Host functions whose address was taken are placed by the merged
+	// module's own element segments.
+	for _, fl := range mg.b.fills {
+		if fl.def == nil {
+			mg.importFunc(modHost, fl.name, fl.typ)
+		}
+	}
+	for _, e := range mg.extras {
+		if e.caller < 0 && mg.weakImp < 0 {
+			mg.weakImp = int64(mg.importFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}}))
+		}
+	}
+	return nil
+}
+
+func (mg *merger) importFunc(module, name string, t wasmfile.FuncType) uint32 {
+	key := "f\x00" + module + "\x00" + name + "\x00" + t.String()
+	if i, ok := mg.imports[key]; ok {
+		return i
+	}
+	i := mg.m.ImportFunc(module, name, t)
+	mg.imports[key] = i
+	return i
+}
+
+// funcImport decides what function import im of object number k becomes.
+func (mg *merger) funcImport(k int, c *mergeComp, im *wasmfile.Import, r [2]string, renamed bool, defs []*object, hubFuncs map[string]hubFunc, tramps []slotFill) (funcRef, error) {
+	t := c.f.Types[im.TypeIndex]
+	if !renamed { // WASI and other host modules: still imports
+		return funcRef{kind: refImport, index: mg.importFunc(im.Module, im.Name, t)}, nil
+	}
+	switch {
+	case r[0] == modHost:
+		if !mg.hostFns[r[1]] {
+			return funcRef{kind: refImport, index: mg.importFunc(modHost, r[1], t)}, nil
+		}
+		wt := wasmfile.FuncType{Params: append(append([]wasmfile.ValType{}, t.Params...), wasmfile.I32), Results: t.Results}
+		imp := mg.importFunc(modHost, r[1]+callerSuffix, wt)
+		return mg.extra(fmt.Sprintf("c%d:%d", k, imp), extraFunc{typ: t, host: imp, caller: int32(k)}), nil
+	case r[0] == hubModule:
+		hf, ok := hubFuncs[r[1]]
+		if !ok {
+			return funcRef{}, fmt.Errorf("internal error: %s imports unknown hub function %s", c.o.name, r[1])
+		}
+		if hf.tramp >= 0 { // a trampoline: in one module, a direct call
+			return funcRef{kind: refBound, def: tramps[hf.tramp].def, name: tramps[hf.tramp].name}, nil
+		}
+		return mg.extra(fmt.Sprintf("w%d:%s", hf.trapID, t), extraFunc{typ: t, trapID: hf.trapID, caller: -1}), nil
+	case strings.HasPrefix(r[0], "$d"):
+		n, err := strconv.Atoi(r[0][2:])
+		if err != nil || n < 0 || n >= len(defs) {
+			return funcRef{}, fmt.Errorf("internal error: %s imports from unknown definer %s", c.o.name, r[0])
+		}
+		return funcRef{kind: refBound, def: defs[n], name: r[1]}, nil
+	}
+	return funcRef{}, refuse("%s imports function %s.%s from %s", c.o.name, im.Module, im.Name, r[0])
+}
+
+func (mg *merger) extra(key string, e extraFunc) funcRef {
+	if i, ok := mg.extraBy[key]; ok {
+		return funcRef{kind: refExtra, index: i}
+	}
+	i := uint32(len(mg.extras))
+	mg.extras = append(mg.extras, e)
+	mg.extraBy[key] = i
+	return funcRef{kind: refExtra, index: i}
+}
+
+// globalImport decides what global import number gi of c becomes: shared
+// items stay imports; bases, layout symbols and GOT entries, all final
+// before instantiation, become constant globals of the merged module.
+func (mg *merger) globalImport(c *mergeComp, gi int, ci wasmfile.ClassifiedImport, r [2]string, renamed bool, hubGlobals map[string]hubGlobal) error {
+	im := ci.Import
+	var value uint32
+	var key string
+	switch {
+	case renamed && strings.HasPrefix(r[0], modShared):
+		if s := mg.p.shared[strings.TrimPrefix(r[0], modShared)]; s.provider != nil {
+			// An object of the batch defines it (a main's own stack
+			// pointer): bound once its globals are numbered.
+			mg.sharedGlobals = append(mg.sharedGlobals, sharedGlobal{c, gi, s.provider, s.export})
+			return nil
+		}
+		key := "g\x00" + r[0] + "\x00" + r[1] + "\x00" + im.Global.String()
+		i, ok := mg.imports[key]
+		if !ok {
+			i = mg.m.ImportGlobal(r[0], r[1], im.Global)
+			mg.imports[key] = i
+		}
+		c.globals[gi] = i
+		return nil
+	case renamed && r[0] == hubModule:
+		hg, ok := hubGlobals[r[1]]
+		if !ok {
+			return fmt.Errorf("internal error: %s imports unknown hub global %s", c.o.name, r[1])
+		}
+		value, key = hg.value, "hub\x00"+r[1]
+	case renamed:
+		return refuse("%s imports global %s.%s from %s", c.o.name, im.Module, im.Name, r[0])
+	case ci.Role == wasmfile.RoleGOTMem || ci.Role == wasmfile.RoleGOTFunc:
+		got := mg.b.gotMem
+		if ci.Role == wasmfile.RoleGOTFunc {
+			got = mg.b.gotFunc
+		}
+		v, ok := got[im.Name]
+		if !ok {
+			return fmt.Errorf("internal error: %s.%s has no GOT value", im.Module, im.Name)
+		}
+		value, key = v, im.Module+"\x00"+im.Name
+	default: // another host module's global: stays an import
+		key := "g\x00" + im.Module + "\x00" + im.Name + "\x00" + im.Global.String()
+		i, ok := mg.imports[key]
+		if !ok {
+			i = mg.m.ImportGlobal(im.Module, im.Name, im.Global)
+			mg.imports[key] = i
+		}
+		c.globals[gi] = i
+		return nil
+	}
+	if im.Global.Type != wasmfile.I32 {
+		return refuse("%s imports %s.%s as %s", c.o.name, im.Module, im.Name, im.Global)
+	}
+	v := uint64(value)
+	c.consts[gi] = &v
+	// Importers of one item share it, as they share the hub's or GOT
+	// module's global: it may be mutable.
+	key = "const\x00" + key + "\x00" + im.Global.String()
+	i, ok := mg.imports[key]
+	if !ok {
+		i = uint32(len(mg.globals)) | pendingBit
+		mg.globals = append(mg.globals, pendingGlobal{im.Global, wasmgen.I32Const(nil, int32(value))})
+		mg.imports[key] = i
+	}
+	c.globals[gi] = i
+	return nil
+}
+
+type sharedGlobal struct {
+	c      *mergeComp
+	gi     int
+	def    *object
+	export string
+}
+
+// pendingBit marks a global index that is a position in merger.globals,
+// made final once all global imports are known.
+const pendingBit = 1 << 31
+
+// placeFuncs numbers the defined functions (objects' own, then extras)
+// and resolves every function reference to its merged index.
+func (mg *merger) placeFuncs() error {
+	next := mg.m.NumFuncs()
+	for _, c := range mg.comps {
+		c.funcBase = next
+		next += uint32(len(c.f.Funcs))
+		c.exports = map[string]uint32{}
+		for _, e := range c.f.Exports {
+			if e.Kind == wasmfile.KindFunc {
+				c.exports[e.Name] = e.Index
+			}
+		}
+	}
+	extraBase := next
+	for _, c := range mg.comps {
+		c.funcs = make([]uint32, len(c.refs))
+		c.resolved = make([]bool, len(c.refs))
+	}
+	for _, c := range mg.comps {
+		for i := range c.refs {
+			if _, err := mg.resolve(c, uint32(i), extraBase, 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// resolve finds the merged index of function i of c; a binding to another
+// object's export follows that export, which may itself be an import.
+func (mg *merger) resolve(c *mergeComp, i uint32, extraBase uint32, depth int) (uint32, error) {
+	if c.resolved[i] {
+		return c.funcs[i], nil
+	}
+	if depth > len(mg.comps) {
+		return 0, refuse("%s: function %d is bound in a cycle of re-exports", c.o.name, i)
+	}
+	ref := c.refs[i]
+	var idx uint32
+	switch ref.kind {
+	case refImport:
+		idx = ref.index
+	case refOwn:
+		idx = c.funcBase + ref.index
+	case refExtra:
+		idx = extraBase + ref.index
+	case refBound:
+		dc := mg.byObj[ref.def]
+		if dc == nil {
+			return 0, refuse("%s binds %s to %s, which is not in the batch", c.o.name, ref.name, ref.def.name)
+		}
+		fi, ok := dc.exports[ref.name]
+		if !ok || int(fi) >= len(dc.refs) {
+			return 0, fmt.Errorf("internal error: %s does not export function %s", ref.def.name, ref.name)
+		}
+		var err error
+		if idx, err = mg.resolve(dc, fi, extraBase, depth+1); err != nil {
+			return 0, err
+		}
+	}
+	c.funcs[i], c.resolved[i] = idx, true
+	return idx, nil
+}
+
+// defineGlobals adds each object's own globals, their initial values
+// evaluated now that every base is known, and makes global indices final.
+func (mg *merger) defineGlobals() error {
+	for _, c := range mg.comps {
+		nImp, eval := c.f.NumImportedGlobals(), c.constGlobal
+		for j, g := range c.f.Globals {
+			init, err := mg.constInit(c, g.Type.Type, g.Init, eval)
+			if err != nil {
+				return refuse("%s: global %d: %v", c.o.name, nImp+uint32(j), err)
+			}
+			c.globals[nImp+uint32(j)] = uint32(len(mg.globals)) | pendingBit
+			mg.globals = append(mg.globals, pendingGlobal{g.Type, init})
+		}
+	}
+	base := mg.m.NumGlobals()
+	for _, c := range mg.comps {
+		for i, g := range c.globals {
+			if g&pendingBit != 0 {
+				c.globals[i] = base + g&^pendingBit
+			}
+		}
+	}
+	for _, sg := range mg.sharedGlobals {
+		dc := mg.byObj[sg.def]
+		if dc == nil {
+			return refuse("%s imports %s from %s, which is not in the batch", sg.c.o.name, sg.export, sg.def.name)
+		}
+		e, ok := dc.f.Export(sg.export)
+		if !ok || e.Kind != wasmfile.KindGlobal || e.Index < dc.f.NumImportedGlobals() || int(e.Index) >= len(dc.globals) {
+			return refuse("%s imports %s, which %s does not define and export", sg.c.o.name, sg.export, sg.def.name)
+		}
+		sg.c.globals[sg.gi] = dc.globals[e.Index]
+	}
+	return nil
+}
+
+// constInit re-encodes a constant expression as a constant of type t.
+func (mg *merger) constInit(c *mergeComp, t wasmfile.ValType, e wasmfile.ConstExpr, eval func(uint32) (uint64, bool)) ([]byte, error) {
+	if fi, ok := e.RefFunc(); ok {
+		if int(fi) >= len(c.funcs) {
+			return nil, fmt.Errorf("ref.func %d out of range", fi)
+		}
+		return wasmfile.AppendU32([]byte{0xd2}, c.funcs[fi]), nil
+	}
+	if len(e.Ops) == 1 && e.Ops[0].Opcode == 0xd0 {
+		return []byte{0xd0, byte(e.Ops[0].Imm & 0x7f)}, nil
+	}
+	v, err := e.Eval(eval)
+	if err != nil {
+		return nil, err
+	}
+	switch t {
+	case wasmfile.I32:
+		return wasmgen.I32Const(nil, int32(uint32(v))), nil
+	case wasmfile.I64:
+		return wasmfile.AppendS64([]byte{0x42}, int64(v)), nil
+	case wasmfile.F32:
+		b := uint32(v)
+		return []byte{0x43, byte(b), byte(b >> 8), byte(b >> 16), byte(b >> 24)}, nil
+	case wasmfile.F64:
+		out := []byte{0x44}
+		for s := 0; s < 64; s += 8 {
+			out = append(out, byte(v>>s))
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("cannot re-encode a %s constant", t)
+}
+
+// numberSegments gives each object's element and data segments their
+// merged indices, in object order; the loader's table fills come last.
+func (mg *merger) numberSegments() {
+	var elems, datas uint32
+	for _, c := range mg.comps {
+		c.elemBase, c.dataBase = elems, datas
+		elems += uint32(len(c.f.Elements))
+		datas += uint32(len(c.f.Data))
+	}
+}
+
+// code re-encodes every function body with merged indices, then adds the
+// extras.
+func (mg *merger) code() error {
+	// All bodies go in one buffer, sized so that it is not reallocated:
+	// rewritten indices are rarely longer than the originals.
+	size := 0
+	for _, c := range mg.comps {
+		for j := range c.f.Code {
+			size += len(c.f.Code[j].Bytes())
+		}
+	}
+	buf := make([]byte, 0, size+size/8+64)
+	for _, c := range mg.comps {
+		names := c.f.FuncNames()
+		nImp := c.f.NumImportedFuncs()
+		for j := range c.f.Code {
+			start := len(buf)
+			var err error
+			if buf, err = mg.rewrite(buf, c, j); err != nil {
+				return err
+			}
+			body := buf[start:len(buf):len(buf)]
+			if int(c.f.Funcs[j]) >= len(c.f.Types) {
+				return fmt.Errorf("%s: function %d has no type", c.o.name, nImp+uint32(j))
+			}
+			idx := mg.m.RawFunc(c.f.Types[c.f.Funcs[j]], body)
+			if idx != c.funcBase+uint32(j) {
+				return fmt.Errorf("internal error: merged function %d placed at %d", c.funcBase+uint32(j), idx)
+			}
+			if n, ok := names[nImp+uint32(j)]; ok {
+				// Stack traces name the library a function comes from,
+				// as they do for separate instances.
+				if !c.o.isMain {
+					n = c.o.name + ":" + n
+				}
+				mg.m.FuncName(idx, n)
+			}
+		}
+	}
+	for _, e := range mg.extras {
+		var body []byte
+		if e.caller < 0 {
+			body = wasmgen.I32Const(body, e.trapID)
+			body = wasmgen.Call(body, uint32(mg.weakImp))
+			body = wasmgen.Unreachable(body)
+		} else {
+			for i := range e.typ.Params {
+				body = wasmgen.LocalGet(body, uint32(i))
+			}
+			body = wasmgen.I32Const(body, e.caller)
+			body = wasmgen.Call(body, e.host)
+		}
+		mg.m.Func(e.typ, body)
+	}
+	return nil
+}
+
+// rewrite appends body j of c to out with every function, global, type,
+// element and data index replaced by its merged index; other bytes are
+// copied as they are.
+func (mg *merger) rewrite(out []byte, c *mergeComp, j int) ([]byte, error) {
+	fb := &c.f.Code[j]
+	raw := fb.Bytes()
+	base := fb.FileOff
+	if len(c.f.Raw()) < int(base)+len(raw) {
+		base = 0 // EachInstruction decodes the body on its own
+	}
+	last := 0
+	bad := func(what string, v uint64) error {
+		return refuse("%s: function %d: %s %d out of range", c.o.name, c.f.NumImportedFuncs()+uint32(j), what, v)
+	}
+	var enc []byte
+	err := c.f.EachInstruction(j, func(in *wasmfile.Instr) error {
+		op := in.Op
+		enc = enc[:0]
+		switch op {
+		case wasmfile.OpCall, wasmfile.OpReturnCall, wasmfile.OpRefFunc:
+			if in.Imm >= uint64(len(c.funcs)) {
+				return bad("function", in.Imm)
+			}
+			enc = wasmfile.AppendU32(append(enc, byte(op)), c.funcs[in.Imm])
+		case wasmfile.OpGlobalGet, wasmfile.OpGlobalSet:
+			if in.Imm >= uint64(len(c.globals)) {
+				return bad("global", in.Imm)
+			}
+			enc = wasmfile.AppendU32(append(enc, byte(op)), c.globals[in.Imm])
+			if op == wasmfile.OpGlobalSet {
+				mg.written[c.globals[in.Imm]] = true
+			}
+		case wasmfile.OpCallIndirect, wasmfile.OpReturnCallIndirect:
+			if in.Imm >= uint64(len(c.types)) {
+				return bad("type", in.Imm)
+			}
+			enc = wasmfile.AppendU32(append(enc, byte(op)), c.types[in.Imm])
+			enc = wasmfile.AppendU32(enc, uint32(in.Imm2))
+		case wasmfile.OpCallRef, wasmfile.OpReturnCallRef:
+			if in.Imm >= uint64(len(c.types)) {
+				return bad("type", in.Imm)
+			}
+			enc = wasmfile.AppendU32(append(enc, byte(op)), c.types[in.Imm])
+		case wasmfile.OpBlock, wasmfile.OpLoop, wasmfile.OpIf, 0x06, 0x1f: // block loop if try try_table
+			bt := int64(in.Imm)
+			if bt < 0 {
+				return nil // empty or a value type
+			}
+			if bt >= int64(len(c.types)) {
+				return bad("block type", in.Imm)
+			}
+			at, end := int(in.Off-base), int(in.End-base)
+			enc = wasmfile.AppendS64(append(enc, byte(op)), int64(c.types[bt]))
+			enc = append(enc, raw[at+1+lebLen(raw[at+1:end]):end]...) // try_table's catches
+		case 0xd0: // ref.null with a concrete heap type
+			if int64(in.Imm) >= 0 {
+				return refuse("%s: typed function references", c.o.name)
+			}
+			return nil
+		case 0x07, 0x08: // catch, throw: tags
+			return refuse("%s: uses exception tags", c.o.name)
+		case wasmfile.OpMemoryInit, 0xfc<<16 | 9: // memory.init, data.drop
+			if in.Imm >= uint64(len(c.f.Data)) {
+				return bad("data segment", in.Imm)
+			}
+			enc = wasmfile.AppendU32(append(enc, 0xfc), uint32(op&0xffff))
+			enc = wasmfile.AppendU32(enc, c.dataBase+uint32(in.Imm))
+			if op == wasmfile.OpMemoryInit {
+				enc = wasmfile.AppendU32(enc, uint32(in.Imm2))
+			}
+		case 0xfc<<16 | 12, 0xfc<<16 | 13: // table.init, elem.drop
+			if in.Imm >= uint64(len(c.f.Elements)) {
+				return bad("element segment", in.Imm)
+			}
+			enc = wasmfile.AppendU32(append(enc, 0xfc), uint32(op&0xffff))
+			enc = wasmfile.AppendU32(enc, c.elemBase+uint32(in.Imm))
+			if op == 0xfc<<16|12 {
+				enc = wasmfile.AppendU32(enc, uint32(in.Imm2))
+			}
+		default:
+			return nil
+		}
+		at, end := int(in.Off-base), int(in.End-base)
+		if at < last || end > len(raw) || at >= end {
+			return fmt.Errorf("%s: function body %d: instruction offsets out of order", c.o.name, j)
+		}
+		out = append(out, raw[last:at]...)
+		out = append(out, enc...)
+		last = end
+		return nil
+	})
+	if err != nil {
+		var fe *wasmfile.FormatError
+		if errors.As(err, &fe) {
+			return nil, refuse("%s: %v", c.o.name, err)
+		}
+		return nil, err
+	}
+	return append(out, raw[last:]...), nil
+}
+
+// lebLen is the length of the LEB128 number at the start of b.
+func lebLen(b []byte) int {
+	for i, x := range b {
+		if x&0x80 == 0 {
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// mergedSteps is the initialisation the merged module runs: each object's
+// start function (in instantiation order, as separate instances would run
+// them), then initSteps.
+func (p *Process) mergedSteps(b *batch) ([]initStep, error) {
+	var steps []initStep
+	for _, o := range b.instOrder {
+		if o.info.file.HasStart {
+			steps = append(steps, initStep{o: o, fn: "", arg: -1})
+		}
+	}
+	rest, err := p.initSteps(b, false)
+	return append(steps, rest...), err
+}
+
+// initFunc adds the initialiser: for each step, record it in the step
+// global, then make the call.
+func (mg *merger) initFunc(step uint32) error {
+	steps, err := mg.p.mergedSteps(mg.b)
+	if err != nil {
+		return err
+	}
+	var body []byte
+	for i, st := range steps {
+		c := mg.byObj[st.o]
+		var fi uint32
+		if st.fn == "" {
+			fi = c.f.Start
+		} else {
+			var ok bool
+			if fi, ok = c.exports[st.fn]; !ok {
+				return fmt.Errorf("internal error: %s does not export %s", st.o.name, st.fn)
+			}
+		}
+		if int(fi) >= len(c.funcs) {
+			return refuse("%s: function %d out of range", st.o.name, fi)
+		}
+		body = wasmgen.I32Const(body, int32(i))
+		body = wasmgen.GlobalSet(body, step)
+		if st.arg >= 0 {
+			body = wasmgen.I32Const(body, int32(uint32(st.arg)))
+		}
+		body = wasmgen.Call(body, c.funcs[fi])
+	}
+	idx := mg.m.Func(wasmfile.FuncType{}, body)
+	mg.m.FuncName(idx, "wasmdl.init")
+	mg.m.Export(mergedInit, wasmfile.KindFunc, idx)
+	return nil
+}
+
+// segments adds every object's element and data segments at their final
+// offsets, and the loader's table fills.
+func (mg *merger) segments() error {
+	needDataCount := false
+	for _, c := range mg.comps {
+		eval := c.constGlobal
+		for e := range c.f.Elements {
+			seg := &c.f.Elements[e]
+			if seg.Type != 0 && seg.Type != wasmfile.FuncRef {
+				return refuse("%s: element segment %d holds %s", c.o.name, e, seg.Type)
+			}
+			funcs := make([]uint32, len(seg.Funcs))
+			hasNull := false
+			for i, fi := range seg.Funcs {
+				if fi == wasmfile.NullFunc {
+					funcs[i], hasNull = fi, true
+					continue
+				}
+				if int(fi) >= len(c.funcs) {
+					return refuse("%s: element segment %d: function %d out of range", c.o.name, e, fi)
+				}
+				funcs[i] = c.funcs[fi]
+			}
+			var enc []byte
+			switch seg.Mode {
+			case wasmfile.ModeActive:
+				if seg.Table != 0 {
+					return refuse("%s: element segment %d is for table %d", c.o.name, e, seg.Table)
+				}
+				off, err := seg.Offset.Eval(eval)
+				if err != nil {
+					return refuse("%s: element segment %d: offset %v: %v", c.o.name, e, seg.Offset, err)
+				}
+				if !hasNull {
+					mg.m.ActiveElem(uint32(off), funcs)
+					continue
+				}
+				enc = wasmgen.I32Const([]byte{4}, int32(uint32(off)))
+				enc = append(enc, 0x0b)
+			case wasmfile.ModePassive:
+				enc = []byte{1, 0}
+				if hasNull {
+					enc = []byte{5, byte(wasmfile.FuncRef)}
+				}
+			default:
+				enc = []byte{3, 0}
+				if hasNull {
+					enc = []byte{7, byte(wasmfile.FuncRef)}
+				}
+			}
+			enc = wasmfile.AppendU32(enc, uint32(len(funcs)))
+			for _, fi := range funcs {
+				switch {
+				case !hasNull:
+					enc = wasmfile.AppendU32(enc, fi)
+				case fi == wasmfile.NullFunc:
+					enc = append(enc, 0xd0, byte(wasmfile.FuncRef), 0x0b)
+				default:
+					enc = append(wasmfile.AppendU32(append(enc, 0xd2), fi), 0x0b)
+				}
+			}
+			mg.m.Elem(enc)
+		}
+		for d := range c.f.Data {
+			seg := &c.f.Data[d]
+			if seg.Mode == wasmfile.ModePassive {
+				mg.m.PassiveData(seg.Bytes())
+				continue
+			}
+			if seg.Memory != 0 {
+				return refuse("%s: data segment %d is for memory %d", c.o.name, d, seg.Memory)
+			}
+			off, err := seg.Offset.Eval(eval)
+			if err != nil {
+				return refuse("%s: data segment %d: offset %v: %v", c.o.name, d, seg.Offset, err)
+			}
+			if off > math.MaxUint32 {
+				return refuse("%s: data segment %d at offset %d", c.o.name, d, off)
+			}
+			mg.m.ActiveData(uint32(off), seg.Bytes())
+		}
+		needDataCount = needDataCount || c.f.HasDataCount
+	}
+	if needDataCount {
+		mg.m.WithDataCount()
+	}
+	// The loader's fills: functions given a slot beyond their module's
+	// own segments, in runs of consecutive slots.
+	fills := append([]slotFill{}, mg.b.fills...)
+	sort.Slice(fills, func(i, j int) bool { return fills[i].slot < fills[j].slot })
+	idx := make([]uint32, len(fills))
+	for i, fl := range fills {
+		if fl.def == nil {
+			idx[i] = mg.importFunc(modHost, fl.name, fl.typ)
+			continue
+		}
+		c := mg.byObj[fl.def]
+		if c == nil {
+			return refuse("table slot %d holds %s of %s, which is not in the batch", fl.slot, fl.name, fl.def.name)
+		}
+		fi, ok := c.exports[fl.name]
+		if !ok || int(fi) >= len(c.funcs) {
+			return fmt.Errorf("internal error: %s does not export function %s", fl.def.name, fl.name)
+		}
+		idx[i] = c.funcs[fi]
+	}
+	for i := 0; i < len(fills); {
+		j := i + 1
+		for j < len(fills) && fills[j].slot == fills[j-1].slot+1 {
+			j++
+		}
+		mg.m.ActiveElem(fills[i].slot, idx[i:j])
+		i = j
+	}
+	return nil
+}
+
+// exports exports the main's exports under their own names (the
+// program's entry points, and what Process.Main shows) and the
+// initialiser's step. Libraries' functions are not exported: they all have
+// table slots (see planBatch).
+func (mg *merger) exports(step uint32) error {
+	seen := map[string]bool{mergedInit: true, mergedStep: true}
+	mg.m.Export(mergedStep, wasmfile.KindGlobal, step)
+	c := mg.byObj[mg.p.main]
+	if c == nil {
+		return refuse("the main is not in the batch")
+	}
+	for _, e := range c.f.Exports {
+		var idx uint32
+		switch e.Kind {
+		case wasmfile.KindFunc:
+			if int(e.Index) >= len(c.funcs) {
+				return refuse("%s: export %s out of range", c.o.name, e.Name)
+			}
+			idx = c.funcs[e.Index]
+		case wasmfile.KindGlobal:
+			if int(e.Index) >= len(c.globals) {
+				return refuse("%s: export %s out of range", c.o.name, e.Name)
+			}
+			idx = c.globals[e.Index]
+			mg.written[idx] = true // keep its type
+		case wasmfile.KindMemory, wasmfile.KindTable:
+			item := "memory"
+			if e.Kind == wasmfile.KindTable {
+				item = "table"
+			}
+			i, ok := mg.shared[item]
+			if !ok {
+				return refuse("%s: export %s out of range", c.o.name, e.Name)
+			}
+			idx = i
+		default:
+			return refuse("%s exports %s %s", c.o.name, e.Kind, e.Name)
+		}
+		if seen[e.Name] {
+			return refuse("%s exports %q, a name the merged module uses", c.o.name, e.Name)
+		}
+		seen[e.Name] = true
+		mg.m.Export(e.Name, e.Kind, idx)
+	}
+	return nil
+}
+
+// A merged program depends only on its inputs (prelinkKey covers every
+// object's bytes, names, paths, NEEDED edges and the layout settings), so
+// with Config.CacheDir it is kept on disk and a later process loading the
+// same program skips the merge: with wazero's compilation cache in the
+// same folder, a warm start then reads one compiled module. A file holds
+// the SHA-256 of the module, then the module; anything that does not check
+// out is ignored and rebuilt.
+
+// mergeCacheVersion changes whenever the merge's output would.
+const mergeCacheVersion = "wasmdl-merged-1"
+
+func (l *Linker) mergeCachePath(key string) string {
+	if l.cfg.CacheDir == "" || key == "" {
+		return ""
+	}
+	return filepath.Join(l.cfg.CacheDir, mergeCacheVersion, key[:40]+".wasm")
+}
+
+// mergeKey is the cache key of b's merged module: its prelinkKey, and the
+// numbers of the messages its undefined-weak stubs pass to the host, which
+// are numbered per Go process (see missingID).
+func mergeKey(b *batch, h *hub) string {
+	if b.key == "" {
+		return ""
+	}
+	s := sha256.New()
+	s.Write([]byte(b.key))
+	missingNames.Lock()
+	for _, f := range h.funcs {
+		if f.tramp < 0 && f.slot < 0 && f.trapID >= 0 && int(f.trapID) < len(missingNames.list) {
+			fmt.Fprintf(s, "\x00%d=%s", f.trapID, missingNames.list[f.trapID])
+		}
+	}
+	missingNames.Unlock()
+	return hex.EncodeToString(s.Sum(nil))
+}
+
+// cachedMerge returns the merged program stored for key, if any.
+func (l *Linker) cachedMerge(key string) ([]byte, bool) {
+	path := l.mergeCachePath(key)
+	if path == "" {
+		return nil, false
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < sha256.Size {
+		return nil, false
+	}
+	if sum := sha256.Sum256(b[sha256.Size:]); !bytes.Equal(sum[:], b[:sha256.Size]) {
+		return nil, false
+	}
+	return b[sha256.Size:], true
+}
+
+// storeMerge keeps a merged program for key; failures only cost the next
+// process a merge.
+func (l *Linker) storeMerge(key string, data []byte) {
+	path := l.mergeCachePath(key)
+	if path == "" {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "tmp-*")
+	if err != nil {
+		return
+	}
+	sum := sha256.Sum256(data)
+	_, err1 := tmp.Write(sum[:])
+	_, err2 := tmp.Write(data)
+	err3 := tmp.Close()
+	if err1 != nil || err2 != nil || err3 != nil || os.Rename(tmp.Name(), path) != nil {
+		os.Remove(tmp.Name())
+	}
+}
