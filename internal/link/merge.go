@@ -92,6 +92,13 @@ type mergeComp struct {
 	types    []uint32
 	globals  []uint32  // by the object's global index
 	consts   []*uint64 // value of each imported global that became a constant
+	// fold holds, for each global whose value is a constant nobody may
+	// write (bases, GOT entries, data symbols' addresses), the constant
+	// instruction that replaces its global.get. Folded globals are not in
+	// the merged module at all: wazero declares a variable for every
+	// global in every function it compiles, so thousands of them made
+	// compiling a 1000-library program quadratic.
+	fold [][]byte
 	elemBase uint32
 	dataBase uint32
 	exports  map[string]uint32 // exported function name -> the object's function index
@@ -253,6 +260,7 @@ func (mg *merger) importPass(h *hub, renames map[*object]map[int][2]string) erro
 		}
 		c.refs = make([]funcRef, 0, int(f.NumImportedFuncs())+len(f.Funcs))
 		c.consts = make([]*uint64, f.NumImportedGlobals())
+		c.fold = make([][]byte, f.NumImportedGlobals()+uint32(len(f.Globals)))
 		c.globals = make([]uint32, f.NumImportedGlobals()+uint32(len(f.Globals)))
 		gi := 0
 		for i := range f.Imports {
@@ -366,11 +374,10 @@ func (mg *merger) extra(key string, e extraFunc) funcRef {
 
 // globalImport decides what global import number gi of c becomes: shared
 // items stay imports; bases, layout symbols and GOT entries, all final
-// before instantiation, become constant globals of the merged module.
+// before instantiation, become constants folded into the code.
 func (mg *merger) globalImport(c *mergeComp, gi int, ci wasmfile.ClassifiedImport, r [2]string, renamed bool, hubGlobals map[string]hubGlobal) error {
 	im := ci.Import
 	var value uint32
-	var key string
 	switch {
 	case renamed && strings.HasPrefix(r[0], modShared):
 		if s := mg.p.shared[strings.TrimPrefix(r[0], modShared)]; s.provider != nil {
@@ -392,7 +399,7 @@ func (mg *merger) globalImport(c *mergeComp, gi int, ci wasmfile.ClassifiedImpor
 		if !ok {
 			return fmt.Errorf("internal error: %s imports unknown hub global %s", c.o.name, r[1])
 		}
-		value, key = hg.value, "hub\x00"+r[1]
+		value = hg.value
 	case renamed:
 		return refuse("%s imports global %s.%s from %s", c.o.name, im.Module, im.Name, r[0])
 	case ci.Role == wasmfile.RoleGOTMem || ci.Role == wasmfile.RoleGOTFunc:
@@ -404,7 +411,7 @@ func (mg *merger) globalImport(c *mergeComp, gi int, ci wasmfile.ClassifiedImpor
 		if !ok {
 			return fmt.Errorf("internal error: %s.%s has no GOT value", im.Module, im.Name)
 		}
-		value, key = v, im.Module+"\x00"+im.Name
+		value = v
 	default: // another host module's global: stays an import
 		key := "g\x00" + im.Module + "\x00" + im.Name + "\x00" + im.Global.String()
 		i, ok := mg.imports[key]
@@ -420,16 +427,10 @@ func (mg *merger) globalImport(c *mergeComp, gi int, ci wasmfile.ClassifiedImpor
 	}
 	v := uint64(value)
 	c.consts[gi] = &v
-	// Importers of one item share it, as they share the hub's or GOT
-	// module's global: it may be mutable.
-	key = "const\x00" + key + "\x00" + im.Global.String()
-	i, ok := mg.imports[key]
-	if !ok {
-		i = uint32(len(mg.globals)) | pendingBit
-		mg.globals = append(mg.globals, pendingGlobal{im.Global, wasmgen.I32Const(nil, int32(value))})
-		mg.imports[key] = i
-	}
-	c.globals[gi] = i
+	// Code that wrote one (a mutable import, shared by its importers)
+	// makes the merge refuse: see rewrite.
+	c.fold[gi] = wasmgen.I32Const(nil, int32(value))
+	c.globals[gi] = foldedGlobal
 	return nil
 }
 
@@ -439,6 +440,10 @@ type sharedGlobal struct {
 	def    *object
 	export string
 }
+
+// foldedGlobal marks a global index that no longer exists: its reads are
+// constants (mergeComp.fold).
+const foldedGlobal = ^uint32(0)
 
 // pendingBit marks a global index that is a position in merger.globals,
 // made final once all global imports are known.
@@ -514,19 +519,32 @@ func (mg *merger) resolve(c *mergeComp, i uint32, extraBase uint32, depth int) (
 func (mg *merger) defineGlobals() error {
 	for _, c := range mg.comps {
 		nImp, eval := c.f.NumImportedGlobals(), c.constGlobal
+		exported := map[uint32]bool{}
+		if c.o.isMain {
+			for _, e := range c.f.Exports {
+				if e.Kind == wasmfile.KindGlobal {
+					exported[e.Index] = true
+				}
+			}
+		}
 		for j, g := range c.f.Globals {
+			idx := nImp + uint32(j)
 			init, err := mg.constInit(c, g.Type.Type, g.Init, eval)
 			if err != nil {
-				return refuse("%s: global %d: %v", c.o.name, nImp+uint32(j), err)
+				return refuse("%s: global %d: %v", c.o.name, idx, err)
 			}
-			c.globals[nImp+uint32(j)] = uint32(len(mg.globals)) | pendingBit
+			if !g.Type.Mutable && !exported[idx] && isNumConst(init) {
+				c.fold[idx], c.globals[idx] = init, foldedGlobal
+				continue
+			}
+			c.globals[idx] = uint32(len(mg.globals)) | pendingBit
 			mg.globals = append(mg.globals, pendingGlobal{g.Type, init})
 		}
 	}
 	base := mg.m.NumGlobals()
 	for _, c := range mg.comps {
 		for i, g := range c.globals {
-			if g&pendingBit != 0 {
+			if g != foldedGlobal && g&pendingBit != 0 {
 				c.globals[i] = base + g&^pendingBit
 			}
 		}
@@ -543,6 +561,12 @@ func (mg *merger) defineGlobals() error {
 		sg.c.globals[sg.gi] = dc.globals[e.Index]
 	}
 	return nil
+}
+
+// isNumConst reports whether an encoded constant is a number (which a
+// global.get can be replaced with), not a reference.
+func isNumConst(init []byte) bool {
+	return len(init) > 0 && init[0] >= 0x41 && init[0] <= 0x44
 }
 
 // constInit re-encodes a constant expression as a constant of type t.
@@ -673,6 +697,13 @@ func (mg *merger) rewrite(out []byte, c *mergeComp, j int) ([]byte, error) {
 		case wasmfile.OpGlobalGet, wasmfile.OpGlobalSet:
 			if in.Imm >= uint64(len(c.globals)) {
 				return bad("global", in.Imm)
+			}
+			if f := c.fold[in.Imm]; f != nil {
+				if op == wasmfile.OpGlobalSet {
+					return refuse("%s writes global %d, which the merge made a constant", c.o.name, in.Imm)
+				}
+				enc = append(enc, f...)
+				break
 			}
 			enc = wasmfile.AppendU32(append(enc, byte(op)), c.globals[in.Imm])
 			if op == wasmfile.OpGlobalSet {
@@ -943,8 +974,8 @@ func (mg *merger) exports(step uint32) error {
 			}
 			idx = c.funcs[e.Index]
 		case wasmfile.KindGlobal:
-			if int(e.Index) >= len(c.globals) {
-				return refuse("%s: export %s out of range", c.o.name, e.Name)
+			if int(e.Index) >= len(c.globals) || c.globals[e.Index] == foldedGlobal {
+				return refuse("%s: cannot export global %s", c.o.name, e.Name)
 			}
 			idx = c.globals[e.Index]
 			mg.written[idx] = true // keep its type
@@ -979,7 +1010,7 @@ func (mg *merger) exports(step uint32) error {
 // out is ignored and rebuilt.
 
 // mergeCacheVersion changes whenever the merge's output would.
-const mergeCacheVersion = "wasmdl-merged-1"
+const mergeCacheVersion = "wasmdl-merged-2"
 
 func (l *Linker) mergeCachePath(key string) string {
 	if l.cfg.CacheDir == "" || key == "" {
