@@ -98,7 +98,7 @@ type mergeComp struct {
 	// the merged module at all: wazero declares a variable for every
 	// global in every function it compiles, so thousands of them made
 	// compiling a 1000-library program quadratic.
-	fold [][]byte
+	fold     [][]byte
 	elemBase uint32
 	dataBase uint32
 	exports  map[string]uint32 // exported function name -> the object's function index
