@@ -83,8 +83,13 @@ func newRuntime(ctx context.Context) wazero.Runtime {
 }
 
 func newLinker(rt wazero.Runtime, p *program, out io.Writer) *wasmdl.Linker {
+	return newLinkerWith(rt, p, out, wasmdl.NewConfig())
+}
+
+// newLinkerWith is newLinker starting from cfg.
+func newLinkerWith(rt wazero.Runtime, p *program, out io.Writer, cfg wasmdl.Config) *wasmdl.Linker {
 	mc := wazero.NewModuleConfig().WithStdout(out).WithStderr(os.Stderr)
-	return wasmdl.NewLinker(rt, wasmdl.NewConfig().WithSearchPath(p.dyn).WithModuleConfig(mc))
+	return wasmdl.NewLinker(rt, cfg.WithSearchPath(p.dyn).WithModuleConfig(mc))
 }
 
 // loadRun is one start of the program: Load, Run, Close.
@@ -317,7 +322,9 @@ func BenchmarkFileCacheWarm(b *testing.B) {
 			}
 			// Fill the cache (wasmdl's modules, the generated ones, the floor's).
 			rt := runtimeWithCache()
-			checkOutput(b, ctx, newLinker(rt, p, out), p, out)
+			// As `wasmdl run --cache-dir`: wazero's cache and the merged program's.
+			cfg := wasmdl.NewConfig().WithCacheDir(dir)
+			checkOutput(b, ctx, newLinkerWith(rt, p, out, cfg), p, out)
 			rt.Close(ctx)
 			flr()
 			if !*withFloor {
@@ -328,7 +335,7 @@ func BenchmarkFileCacheWarm(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				t := now()
 				rt := runtimeWithCache()
-				loadRun(b, ctx, newLinker(rt, p, out), p)
+				loadRun(b, ctx, newLinkerWith(rt, p, out, cfg), p)
 				rt.Close(ctx)
 				t = tw.add(t)
 				if *withFloor {

@@ -62,27 +62,16 @@ func readLines(path string) []string {
 	return out
 }
 
-// runFixture runs a case folder's main.wasm the way the fixtures' README
-// describes: from inside the folder, with -L . and the case's flags, env
-// and args files.
-func runFixture(t *testing.T, dir string, extraEnv ...string) (stdout, stderr string, status int) {
-	t.Helper()
-	return runFixtureArgs(t, dir, nil, extraEnv)
-}
-
-// runFixtureFlags is runFixture with extra flags for wasmdl run.
-func runFixtureFlags(t *testing.T, dir string, flags ...string) (stdout, stderr string, status int) {
-	t.Helper()
-	return runFixtureArgs(t, dir, flags, nil)
-}
-
-func runFixtureArgs(t *testing.T, dir string, flags, extraEnv []string) (stdout, stderr string, status int) {
+// runFixtureArgs runs a case folder's main.wasm the way the fixtures'
+// README describes: from inside the folder, with -L . and the case's flags,
+// env and args files, plus the given extra flags.
+func runFixtureArgs(t *testing.T, dir string, flags []string) (stdout, stderr string, status int) {
 	t.Helper()
 	args := append([]string{"run"}, flags...)
 	for _, f := range readLines(filepath.Join(dir, "flags")) {
 		args = append(args, strings.Fields(f)...)
 	}
-	for _, kv := range append(readLines(filepath.Join(dir, "env")), extraEnv...) {
+	for _, kv := range readLines(filepath.Join(dir, "env")) {
 		args = append(args, "--env", kv)
 	}
 	args = append(args, "-L", ".", "main.wasm")
@@ -109,26 +98,26 @@ func TestRunMatchesNative(t *testing.T) {
 	if len(cases) < 10 {
 		t.Fatalf("found only %d fixture programs; run make fixtures", len(cases))
 	}
-	// Each program runs merged into one module (the default) and with
-	// every module instantiated on its own (--separate), the way every
-	// dlopen batch is.
+	runBothWays(t, cases, checkNative)
+}
+
+// runBothWays runs each case, in parallel subtests, merged into one module
+// (the default) and with every module instantiated on its own
+// (--separate), the way every dlopen batch is, and checks each run.
+func runBothWays(t *testing.T, cases []runCase, check func(t *testing.T, dir, stdout, stderr string, status int)) {
 	for _, tc := range cases {
 		for _, mode := range []string{"merged", "separate"} {
 			t.Run(tc.name+"/"+mode, func(t *testing.T) {
 				t.Parallel()
-				stdout, stderr, status := runFixtureMode(t, tc.dir, mode)
-				checkNative(t, tc.dir, stdout, stderr, status)
+				var flags []string
+				if mode == "separate" {
+					flags = []string{"--separate"}
+				}
+				stdout, stderr, status := runFixtureArgs(t, tc.dir, flags)
+				check(t, tc.dir, stdout, stderr, status)
 			})
 		}
 	}
-}
-
-// runFixtureMode runs a case merged or separate.
-func runFixtureMode(t *testing.T, dir, mode string) (stdout, stderr string, status int) {
-	if mode == "separate" {
-		return runFixtureFlags(t, dir, "--separate")
-	}
-	return runFixture(t, dir)
 }
 
 // checkNative compares a run of the program in dir with what Linux printed.
@@ -156,15 +145,7 @@ func TestRunErrors(t *testing.T) {
 	if len(cases) == 0 {
 		t.Fatal("no error fixtures")
 	}
-	for _, tc := range cases {
-		for _, mode := range []string{"merged", "separate"} {
-			t.Run(tc.name+"/"+mode, func(t *testing.T) {
-				t.Parallel()
-				stdout, stderr, status := runFixtureMode(t, tc.dir, mode)
-				checkError(t, tc.dir, stdout, stderr, status)
-			})
-		}
-	}
+	runBothWays(t, cases, checkError)
 }
 
 // checkError checks a failed run against the case's expected.stderr lines.

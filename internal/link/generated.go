@@ -178,19 +178,16 @@ func (h *hub) bytes() []byte {
 	}
 	for _, f := range h.funcs {
 		var body []byte
-		if f.slot >= 0 {
-			for i := range f.typ.Params {
-				body = wasmgen.LocalGet(body, uint32(i))
-			}
+		switch {
+		case f.slot >= 0:
+			body = wasmgen.LocalGets(body, len(f.typ.Params))
 			body = wasmgen.I32Const(body, int32(uint32(f.slot)))
 			body = wasmgen.CallIndirect(body, m.Type(f.typ), shared)
-		} else if f.tramp >= 0 {
-			for i := range f.typ.Params {
-				body = wasmgen.LocalGet(body, uint32(i))
-			}
+		case f.tramp >= 0:
+			body = wasmgen.LocalGets(body, len(f.typ.Params))
 			body = wasmgen.I32Const(body, int32(f.tramp))
 			body = wasmgen.CallIndirect(body, m.Type(f.typ), tab)
-		} else {
+		default:
 			body = wasmgen.I32Const(body, f.trapID)
 			body = wasmgen.Call(body, trap)
 			body = wasmgen.Unreachable(body)

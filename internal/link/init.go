@@ -20,12 +20,11 @@ import (
 func (p *Process) initBatch(ctx context.Context, b *batch) error {
 	if b.merged != nil {
 		// The merged module has its initialiser built in.
-		steps, err := p.mergedSteps(b)
+		steps, err := p.mergedSteps(b, true)
 		if err != nil {
 			return err
 		}
-		p.initSteps(b, true)
-		return runInit(ctx, b.mergedInst.ExportedFunction(mergedInit), b.mergedInst.ExportedGlobal(mergedStep), steps)
+		return runInit(ctx, p.mergedInst.ExportedFunction(mergedInit), p.mergedInst.ExportedGlobal(mergedStep), steps)
 	}
 	steps, err := p.initSteps(b, true)
 	if err != nil || len(steps) == 0 {
@@ -75,7 +74,6 @@ func (p *Process) initSteps(b *batch, mark bool) ([]initStep, error) {
 			o.state = s
 		}
 	}
-	constructed := map[*object]bool{}
 	var steps []initStep
 	add := func(o *object, fn string, arg int64) error {
 		e, ok := o.info.file.Export(fn)
@@ -111,10 +109,9 @@ func (p *Process) initSteps(b *batch, mark bool) ([]initStep, error) {
 		inBatch[o] = true
 	}
 	for _, o := range initOrder(p.loadOrderScope(b), func(o *object) bool { return inBatch[o] }) {
-		if o.state >= stateConstructed || constructed[o] {
+		if o.state >= stateConstructed {
 			continue
 		}
-		constructed[o] = true
 		state(o, stateConstructed)
 		fn := wasmfile.NameCallCtors
 		if o.isMain {

@@ -152,38 +152,8 @@ func (p *Process) planBatch(b *batch) error {
 		renames[o] = r
 	}
 	if len(b.roots) > 0 && b.roots[0].isMain && !p.l.cfg.Separate {
-		// The merged module exports only the main's functions (wazero
-		// spends time proportional to functions times exports on a module's
-		// first trap or exit), so every function a library defines gets its
-		// table slot now: that is how later batches and the host reach it.
-		for _, o := range b.objects {
-			if o.isMain || mergeable(o) != nil {
-				continue
-			}
-			for _, name := range o.info.funcSymbols() {
-				p.canonicalSlot(b, o, name)
-			}
-		}
-		key := mergeKey(b, h)
-		data, cached := p.l.cachedMerge(key)
-		var err error
-		if !cached {
-			data, err = p.mergeBatch(b, h, renames)
-			if err == nil {
-				p.l.storeMerge(key, data)
-			}
-		}
-		var refusal *mergeRefusal
-		switch {
-		case err == nil:
-			b.merged, b.mergedKey = data, contentKey(data)
-			for _, o := range b.objects {
-				o.slotOnly = !o.isMain
-			}
-			return nil
-		case errors.As(err, &refusal):
-			p.l.debugf("merge", "%v", err)
-		default:
+		merged, err := p.planMerged(b, h, renames)
+		if merged || err != nil {
 			return err
 		}
 	}
@@ -223,7 +193,7 @@ func (p *Process) instantiateMerged(ctx context.Context, b *batch) error {
 		return fmt.Errorf("%s: instantiate: %w", p.main.name, err)
 	}
 	p.l.owners.Store(inst, p)
-	b.mergedInst, p.mergedInst, p.mergedObjs = inst, inst, b.objects
+	p.mergedInst, p.mergedObjs = inst, b.objects
 	p.wasiOwner = inst
 	for _, o := range b.objects {
 		o.instance = inst

@@ -8,7 +8,6 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmdl/wasmdl/internal/search"
-	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
@@ -435,27 +434,21 @@ func (p *Process) lookupSym(ctx context.Context, scope []*object, name string) (
 }
 
 // slotFunction returns a function that calls table slot with type t, for
-// the host to call a function the merged module does not export. The
-// small module that does it is made once per slot.
+// the host to call a function the merged module does not export: a hub
+// holding just the slot call later batches use, made once per slot.
 func (p *Process) slotFunction(slot uint32, t wasmfile.FuncType) api.Function {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	h := newHub()
+	h.tableExport = p.shared[wasmfile.NameTable].export
+	export := h.slotCall(&funcBinding{typ: t}, slot)[1]
 	if m := p.slotCallers[slot]; m != nil {
-		return m.ExportedFunction("f")
+		return m.ExportedFunction(export)
 	}
 	if p.closed || p.tableOps == nil {
 		return nil
 	}
-	var m wasmgen.Module
-	tab := m.ImportTable(modShared+wasmfile.NameTable, p.shared[wasmfile.NameTable].export, 0)
-	var body []byte
-	for i := range t.Params {
-		body = wasmgen.LocalGet(body, uint32(i))
-	}
-	body = wasmgen.I32Const(body, int32(slot))
-	body = wasmgen.CallIndirect(body, m.Type(t), tab)
-	m.Export("f", wasmfile.KindFunc, m.Func(t, body))
-	mod, err := p.instantiateGenerated(context.Background(), "slot caller", m.Bytes(), nil, nil, nil)
+	mod, err := p.instantiateGenerated(context.Background(), "slot caller", h.bytes(), nil, nil, nil)
 	if err != nil {
 		return nil
 	}
@@ -463,7 +456,7 @@ func (p *Process) slotFunction(slot uint32, t wasmfile.FuncType) api.Function {
 		p.slotCallers = map[uint32]api.Module{}
 	}
 	p.slotCallers[slot] = mod
-	return mod.ExportedFunction("f")
+	return mod.ExportedFunction(export)
 }
 
 // ensureSlot gives function name of def its canonical slot, filling it now.

@@ -116,10 +116,9 @@ type batch struct {
 
 	// merged is the batch as one module (merge.go), or nil when its
 	// objects are instantiated one by one.
-	merged     []byte
-	mergedKey  string
-	mergedInst api.Module
-	key        string // the first batch's prelinkKey
+	merged    []byte
+	mergedKey string
+	key       string // the first batch's prelinkKey
 }
 
 // Load reads the main module and its libraries, links them into a new

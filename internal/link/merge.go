@@ -26,9 +26,10 @@ import (
 //   - a call between two libraries becomes a direct call inside one module,
 //     which wazero makes much more cheaply than a call to an imported
 //     function of another instance;
-//   - GOT entries, __memory_base and __table_base become constant globals
-//     of the module, and every data and element segment lands at a
-//     constant offset;
+//   - GOT entries, __memory_base, __table_base and data symbols' addresses
+//     become constants in the code (wazero reloads imported mutable GOT
+//     globals after every call), and every data and element segment lands
+//     at a constant offset;
 //   - wazero compiles (in parallel) or reads from its cache one module, and
 //     instantiates one, instead of one per library plus the generated
 //     modules that connect them;
@@ -144,10 +145,53 @@ type merger struct {
 	// sharedGlobals are imports of a global another object of the batch
 	// defines and exports.
 	sharedGlobals []sharedGlobal
-	// written holds the merged globals that code sets or that the module
-	// exports: those stay mutable.
-	written map[uint32]bool
-	hostFns map[string]bool
+	hostFns       map[string]bool
+}
+
+// planMerged makes b, the first batch, one module, from the cache of
+// Config.CacheDir or by mergeBatch. It reports false, with no error, when
+// the merge refuses the batch: the caller then plans separate instances.
+func (p *Process) planMerged(b *batch, h *hub, renames map[*object]map[int][2]string) (bool, error) {
+	for _, o := range b.objects {
+		if err := mergeable(o); err != nil {
+			p.l.debugf("merge", "%v", err)
+			return false, nil
+		}
+	}
+	// The merged module exports only the main's functions (wazero spends
+	// time proportional to functions times exports on a module's first
+	// trap or exit), so every function a library defines gets its table
+	// slot now: that is how later batches and the host reach it. (Should
+	// the merge refuse later on, these slots simply stay filled.)
+	for _, o := range b.objects {
+		if !o.isMain {
+			for _, name := range o.info.funcSymbols() {
+				p.canonicalSlot(b, o, name)
+			}
+		}
+	}
+	var key string
+	if p.l.cfg.CacheDir != "" {
+		key = mergeKey(b, h)
+	}
+	data, cached := p.l.cachedMerge(key)
+	if !cached {
+		var err error
+		if data, err = p.mergeBatch(b, h, renames); err != nil {
+			var refusal *mergeRefusal
+			if errors.As(err, &refusal) {
+				p.l.debugf("merge", "%v", err)
+				return false, nil
+			}
+			return false, err
+		}
+		p.l.storeMerge(key, data)
+	}
+	b.merged, b.mergedKey = data, contentKey(data)
+	for _, o := range b.objects {
+		o.slotOnly = !o.isMain
+	}
+	return true, nil
 }
 
 // mergeBatch builds the merged module of the first batch from its plan:
@@ -159,9 +203,6 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 	mg := &merger{p: p, b: b, byObj: map[*object]*mergeComp{}, imports: map[string]uint32{},
 		extraBy: map[string]uint32{}, shared: map[string]uint32{}, weakImp: -1, hostFns: p.l.callerAware()}
 	for _, o := range b.objects {
-		if err := mergeable(o); err != nil {
-			return nil, err
-		}
 		c := &mergeComp{o: o, f: o.info.file}
 		mg.comps = append(mg.comps, c)
 		mg.byObj[o] = c
@@ -175,10 +216,8 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 	if err := mg.defineGlobals(); err != nil {
 		return nil, err
 	}
-	globalBase := mg.m.NumGlobals()
-	step := globalBase + uint32(len(mg.globals))
+	step := mg.m.NumGlobals() + uint32(len(mg.globals))
 	mg.globals = append(mg.globals, pendingGlobal{wasmfile.GlobalType{Type: wasmfile.I32, Mutable: true}, wasmgen.I32Const(nil, -1)})
-	mg.written = map[uint32]bool{step: true}
 	mg.numberSegments()
 	if err := mg.code(); err != nil {
 		return nil, err
@@ -192,14 +231,7 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 	if err := mg.exports(step); err != nil {
 		return nil, err
 	}
-	// A global nobody writes is made immutable: GOT entries and bases are
-	// imported as mutable, and wazero reloads every mutable global a
-	// function uses after each call it makes, which in a module with
-	// thousands of them costs both compile time and run time.
-	for i, g := range mg.globals {
-		if g.typ.Mutable && !mg.written[globalBase+uint32(i)] {
-			g.typ.Mutable = false
-		}
+	for _, g := range mg.globals {
 		mg.m.Global(g.typ, g.init)
 	}
 	return mg.m.Bytes(), nil
@@ -659,9 +691,7 @@ func (mg *merger) code() error {
 			body = wasmgen.Call(body, uint32(mg.weakImp))
 			body = wasmgen.Unreachable(body)
 		} else {
-			for i := range e.typ.Params {
-				body = wasmgen.LocalGet(body, uint32(i))
-			}
+			body = wasmgen.LocalGets(body, len(e.typ.Params))
 			body = wasmgen.I32Const(body, e.caller)
 			body = wasmgen.Call(body, e.host)
 		}
@@ -706,9 +736,6 @@ func (mg *merger) rewrite(out []byte, c *mergeComp, j int) ([]byte, error) {
 				break
 			}
 			enc = wasmfile.AppendU32(append(enc, byte(op)), c.globals[in.Imm])
-			if op == wasmfile.OpGlobalSet {
-				mg.written[c.globals[in.Imm]] = true
-			}
 		case wasmfile.OpCallIndirect, wasmfile.OpReturnCallIndirect:
 			if in.Imm >= uint64(len(c.types)) {
 				return bad("type", in.Imm)
@@ -790,22 +817,22 @@ func lebLen(b []byte) int {
 
 // mergedSteps is the initialisation the merged module runs: each object's
 // start function (in instantiation order, as separate instances would run
-// them), then initSteps.
-func (p *Process) mergedSteps(b *batch) ([]initStep, error) {
+// them), then initSteps (which marks the objects when mark is set).
+func (p *Process) mergedSteps(b *batch, mark bool) ([]initStep, error) {
 	var steps []initStep
 	for _, o := range b.instOrder {
 		if o.info.file.HasStart {
 			steps = append(steps, initStep{o: o, fn: "", arg: -1})
 		}
 	}
-	rest, err := p.initSteps(b, false)
+	rest, err := p.initSteps(b, mark)
 	return append(steps, rest...), err
 }
 
 // initFunc adds the initialiser: for each step, record it in the step
 // global, then make the call.
 func (mg *merger) initFunc(step uint32) error {
-	steps, err := mg.p.mergedSteps(mg.b)
+	steps, err := mg.p.mergedSteps(mg.b, false)
 	if err != nil {
 		return err
 	}
@@ -978,7 +1005,6 @@ func (mg *merger) exports(step uint32) error {
 				return refuse("%s: cannot export global %s", c.o.name, e.Name)
 			}
 			idx = c.globals[e.Index]
-			mg.written[idx] = true // keep its type
 		case wasmfile.KindMemory, wasmfile.KindTable:
 			item := "memory"
 			if e.Kind == wasmfile.KindTable {
@@ -1010,7 +1036,7 @@ func (mg *merger) exports(step uint32) error {
 // out is ignored and rebuilt.
 
 // mergeCacheVersion changes whenever the merge's output would.
-const mergeCacheVersion = "wasmdl-merged-2"
+const mergeCacheVersion = "wasmdl-merged-3"
 
 func (l *Linker) mergeCachePath(key string) string {
 	if l.cfg.CacheDir == "" || key == "" {

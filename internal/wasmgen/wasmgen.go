@@ -376,6 +376,15 @@ func boolByte(v bool) byte {
 // LocalGet appends local.get i.
 func LocalGet(b []byte, i uint32) []byte { return wasmfile.AppendU32(append(b, 0x20), i) }
 
+// LocalGets appends local.get 0 … local.get n-1: a function's parameters,
+// to forward them.
+func LocalGets(b []byte, n int) []byte {
+	for i := 0; i < n; i++ {
+		b = LocalGet(b, uint32(i))
+	}
+	return b
+}
+
 // I32Const appends i32.const v.
 func I32Const(b []byte, v int32) []byte { return wasmfile.AppendS64(append(b, 0x41), int64(v)) }
 
