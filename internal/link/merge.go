@@ -215,6 +215,15 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 	if err := mg.importPass(h, renames); err != nil {
 		return nil, err
 	}
+	if _, ok := mg.shared["table"]; !ok && mg.needsTable() {
+		// No object imports the table, but the merged module fills slots
+		// of it: every library function gets its slot (see planMerged).
+		tp := p.shared[wasmfile.NameTable]
+		if tp.private {
+			return nil, refuse("%s keeps its function table to itself", p.main.name)
+		}
+		mg.shared["table"] = mg.m.ImportTable(p.sharedModName(wasmfile.NameTable), tp.export, 0)
+	}
 	if _, hasMemory := mg.shared["memory"]; hasMemory && p.breakCell != 0 {
 		ref := mg.extra("memory.size", extraFunc{typ: memorySizeType, body: memorySizeBody(p.breakCell)})
 		mg.memorySize = int64(ref.index)
@@ -244,6 +253,22 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 		mg.m.Global(g.typ, g.init)
 	}
 	return mg.m.Bytes(), nil
+}
+
+// needsTable reports whether the merged module writes table slots: the
+// loader's fills, or an object's own active element segments.
+func (mg *merger) needsTable() bool {
+	if len(mg.b.fills) > 0 {
+		return true
+	}
+	for _, c := range mg.comps {
+		for _, seg := range c.f.Elements {
+			if seg.Mode == wasmfile.ModeActive {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // mergeable refuses what the merge does not handle.
