@@ -17,10 +17,8 @@ func Example() {
 	rt := wazero.NewRuntimeWithConfig(ctx, wasmdl.RuntimeConfig())
 	defer rt.Close(ctx)
 
-	cfg := wasmdl.NewConfig().
-		WithSearchPath("testdata/seed/pic").
-		WithModuleConfig(wazero.NewModuleConfig().WithStdout(os.Stdout))
-	p, err := wasmdl.NewLinker(rt, cfg).Load(ctx, "testdata/seed/pic/main.wasm")
+	cfg := wasmdl.NewConfig().WithSearchPath("testdata/seed/pic")
+	p, err := wasmdl.NewLinker(rt, cfg).Load(ctx, "testdata/seed/pic/main.wasm", wasmdl.WithStdout(os.Stdout))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -69,11 +67,11 @@ func ExampleProcess_Open() {
 			log.Fatal(err)
 		}
 		for i := 0; i < 2; i++ {
-			res, err := apply.Function().Call(ctx, 10)
+			res, err := apply.Call(ctx, 10)
 			if err != nil {
 				log.Fatal(err)
 			}
-			fmt.Printf("round %d: %s: plugin_apply(10) = %d\n", round+1, name, int32(res[0]))
+			fmt.Printf("round %d: %s: plugin_apply(10) = %d\n", round+1, name, res[0])
 		}
 		if err := lib.Close(ctx); err != nil {
 			log.Fatal(err)

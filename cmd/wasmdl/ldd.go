@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/wasmdl/wasmdl"
-	"github.com/wasmdl/wasmdl/internal/link"
 	"github.com/wasmdl/wasmdl/internal/search"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
@@ -135,12 +135,12 @@ func lddMain(args []string, stdout, stderr io.Writer) int {
 // repeating its name.
 func mainError(err error) error {
 	var nf *search.NotFoundError
-	if errors.As(err, &nf) {
+	if errors.As(err, &nf) || errors.Is(err, fs.ErrNotExist) {
 		return errors.New("no such file")
 	}
-	var fe *link.FileError
-	if errors.As(err, &fe) {
-		return fe.Err
+	var me *wasmdl.ModuleError
+	if errors.As(err, &me) {
+		return me.Err
 	}
 	return err
 }
@@ -192,13 +192,13 @@ func buildLddReport(mainPath string, t *wasmdl.DepTree) *LddReport {
 			case d.Err != nil:
 				ln.Status, ln.Error = depErrorStatus(d.Err)
 				ln.Error = strings.TrimPrefix(ln.Error, d.Name+": ")
-				var fe *link.FileError
-				if errors.As(d.Err, &fe) {
-					ln.Path = hostPath(fe.Path)
+				var me *wasmdl.ModuleError
+				if errors.As(d.Err, &me) {
+					ln.Path = hostPath(me.Path)
 				}
-				var nf *search.NotFoundError
-				if errors.As(d.Err, &nf) {
-					for _, p := range nf.Tried {
+				var ml *wasmdl.MissingLibraryError
+				if errors.As(d.Err, &ml) {
+					for _, p := range ml.Searched {
 						ln.Searched = append(ln.Searched, hostPath(p))
 					}
 				}
@@ -221,16 +221,16 @@ func buildLddReport(mainPath string, t *wasmdl.DepTree) *LddReport {
 
 // depErrorStatus classifies why a NEEDED library is missing.
 func depErrorStatus(err error) (status, msg string) {
-	var nf *search.NotFoundError
-	var fe *link.FileError
+	var ml *wasmdl.MissingLibraryError
+	var me *wasmdl.ModuleError
 	var we *wasmfile.FormatError
 	switch {
-	case errors.As(err, &nf):
+	case errors.Is(err, fs.ErrNotExist):
 		return "not_found", "not found"
-	case errors.Is(err, search.ErrUnsafeName), errors.Is(err, search.ErrEscapes):
-		return "refused", err.Error()
-	case errors.As(err, &fe):
-		return "unreadable", fe.Err.Error()
+	case errors.As(err, &ml):
+		return "refused", ml.Err.Error()
+	case errors.As(err, &me):
+		return "unreadable", me.Err.Error()
 	case errors.As(err, &we):
 		return "unreadable", we.Error()
 	}

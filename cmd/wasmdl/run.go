@@ -101,8 +101,7 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	if dir != "" {
 		cfg = cfg.WithDir(dir)
 	}
-	cfg = cfg.WithSearchPath(libDirs...).WithPreload(preload...).WithModuleConfig(mc).
-		WithArgs(append([]string{mainPath}, fs.Args()[1:]...)...).WithMerge(!*separate).WithCacheDir(*cacheDir)
+	cfg = cfg.WithSearchPath(libDirs...).WithPreload(preload...).WithMerge(!*separate).WithCacheDir(*cacheDir)
 	if lp := os.Getenv("WASMDL_LIBRARY_PATH"); lp != "" {
 		cfg = cfg.WithLibraryPath(filepath.SplitList(lp)...)
 	}
@@ -126,7 +125,7 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 		cfg = cfg.WithMemoryLimit(n)
 	}
 	linker := wasmdl.NewLinker(rt, cfg)
-	p, err := linker.Load(ctx, mainPath)
+	p, err := linker.Load(ctx, mainPath, wasmdl.WithModuleConfig(mc), wasmdl.WithArgs(append([]string{mainPath}, fs.Args()[1:]...)...))
 	if err != nil {
 		return reportLoadError(stderr, err)
 	}

@@ -204,8 +204,8 @@ func TestRunDebugAndMap(t *testing.T) {
 	}
 	e := errb.String()
 	for _, want := range []string{
-		"wasmdl: libs: libbase.so => ", "(via -L, needed by ",
-		"wasmdl: bindings: ", "-> libbase.so",
+		"wasmdl[1]: libs: libbase.so => ", "(via -L, needed by ",
+		"wasmdl[1]: bindings: ", "-> libbase.so",
 		"wasmdl: layout:", "data   [0x", "libbase.so", "table  [0x",
 	} {
 		if !strings.Contains(e, want) {
@@ -213,7 +213,7 @@ func TestRunDebugAndMap(t *testing.T) {
 		}
 	}
 	// libbase.so is needed twice (diamond) but loaded once.
-	if n := strings.Count(e, "wasmdl: libs: libbase.so => "); n != 1 {
+	if n := strings.Count(e, "wasmdl[1]: libs: libbase.so => "); n != 1 {
 		t.Errorf("libbase.so loaded %d times", n)
 	}
 }
@@ -233,7 +233,7 @@ func TestPreload(t *testing.T) {
 	}
 	var order []string
 	for _, l := range strings.Split(errb.String(), "\n") {
-		if name, _, ok := strings.Cut(strings.TrimPrefix(l, "wasmdl: libs: "), " => "); ok && l != name {
+		if name, _, ok := strings.Cut(strings.TrimPrefix(l, "wasmdl[1]: libs: "), " => "); ok && l != name {
 			order = append(order, name)
 		}
 	}

@@ -186,12 +186,8 @@ func (p *Process) instantiateMerged(ctx context.Context, b *batch) error {
 	if err := p.syncSpaces(ctx); err != nil {
 		return err
 	}
-	cfg := quietConfig
-	if p.l.cfg.ModuleConfig != nil {
-		cfg = p.l.cfg.ModuleConfig.WithName("").WithStartFunctions()
-	}
 	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, p.main, b, nil) })
-	inst, err := p.l.rt.InstantiateModule(ctx, cm, cfg)
+	inst, err := p.l.rt.InstantiateModule(ctx, cm, p.modCfg)
 	if err != nil {
 		return fmt.Errorf("%s: instantiate: %w", p.main.name, err)
 	}
@@ -404,8 +400,8 @@ func (p *Process) instantiateObject(ctx context.Context, o *object, b *batch) er
 		return fmt.Errorf("%s: compile: %w", o.name, err)
 	}
 	cfg := quietConfig
-	if o.isMain && p.l.cfg.ModuleConfig != nil {
-		cfg = p.l.cfg.ModuleConfig.WithName("").WithStartFunctions()
+	if o.isMain {
+		cfg = p.modCfg
 	}
 	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, o, b, o.defs) })
 	inst, err := p.l.rt.InstantiateModule(ctx, cm, cfg)

@@ -113,10 +113,6 @@ func (l *Linker) Deps(mainPath string) (*DepTree, error) {
 			if err != nil {
 				miss := &DepNode{Name: need, Err: err}
 				failed[need] = miss
-				var me *MissingError
-				if errors.As(err, &me) {
-					miss.Err = me.Err
-				}
 				t.Order = append(t.Order, miss)
 				n.Needed = append(n.Needed, &DepEdge{Node: miss})
 				continue

@@ -99,10 +99,10 @@ func TestGeneratedModulesStable(t *testing.T) {
 		var out bytes.Buffer
 		l := NewLinker(rt, Config{
 			FS: os.DirFS("../../testdata/link/fnptr"), Cwd: ".", SearchPaths: []string{"."},
-			ModuleConfig: wazero.NewModuleConfig().WithStdout(&out), Separate: separate,
+			Separate: separate,
 		})
 		run := func() {
-			p, err := l.Load(ctx, "main.wasm", []string{"main.wasm"})
+			p, err := l.Load(ctx, "main.wasm", ProcConfig{Args: []string{"main.wasm"}, ModuleConfig: wazero.NewModuleConfig().WithStdout(&out)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -159,19 +159,19 @@ func TestMergeWithoutTableImport(t *testing.T) {
 		ctx := context.Background()
 		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesExtendedConst))
 		l := NewLinker(rt, Config{FS: fsys, Cwd: ".", Separate: separate})
-		p, err := l.Load(ctx, "main.wasm", []string{"main.wasm"})
+		p, err := l.Load(ctx, "main.wasm", ProcConfig{Args: []string{"main.wasm"}})
 		if err != nil {
 			t.Fatalf("separate=%t: %v", separate, err)
-		}
-		if status, err := p.Run(ctx); err != nil || status != 42 {
-			t.Errorf("separate=%t: status %d, %v", separate, status, err)
 		}
 		s, err := p.Lookup(ctx, -1, "lib_add")
 		if err != nil || s.Value == 0 {
 			t.Fatalf("separate=%t: lookup: %+v, %v", separate, s, err)
 		}
-		if res, err := s.Function().Call(ctx, 1, 2); err != nil || res[0] != 4 {
+		if res, err := p.Call(ctx, s, []uint64{1, 2}); err != nil || res[0] != 4 {
 			t.Errorf("separate=%t: lib_add through its slot = %v, %v", separate, res, err)
+		}
+		if status, err := p.Run(ctx); err != nil || status != 42 {
+			t.Errorf("separate=%t: status %d, %v", separate, status, err)
 		}
 		p.Close(ctx)
 		rt.Close(ctx)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,18 +30,30 @@ type Config struct {
 	StackSize   uint32   // stack for a main module that has none (PIE); 0 = 64 KiB
 	// MaxMemoryPages caps the shared memory (64 KiB pages); 0 = 65536.
 	MaxMemoryPages uint32
-	// ModuleConfig is the WASI configuration of the process (args, env,
-	// stdio, file system). Its name and start functions are ignored.
-	ModuleConfig wazero.ModuleConfig
 	// Separate instantiates the objects loaded with the main one by one
 	// instead of merging them into one module (merge.go).
 	Separate bool
 	// CacheDir, if set, keeps merged programs across processes (see
 	// mergeCache).
 	CacheDir string
-	// Debug receives WASMDL_DEBUG traces for the topics set in DebugTopics.
+	// Debug receives WASMDL_DEBUG traces for the topics set in
+	// DebugTopics, a line at a time; Logger, if set, receives them as
+	// debug records instead.
 	Debug       io.Writer
 	DebugTopics map[string]bool
+	Logger      *slog.Logger
+	// HostFuncs are functions the host gives guests: an env function
+	// import no module defines binds to the one of its name.
+	HostFuncs []HostFunc
+}
+
+// HostFunc is a Go function guests may import from env.
+type HostFunc struct {
+	Name            string
+	Params, Results []api.ValueType
+	// Fn runs with the calling process; its context lets it call back
+	// into that process (see Process.enter).
+	Fn func(ctx context.Context, p *Process, stack []uint64)
 }
 
 func (c *Config) stackSize() uint32 {
@@ -83,8 +96,10 @@ type Linker struct {
 	hostTypesOnce sync.Once
 	hostTypes     map[string]wasmfile.FuncType // signatures of wasmdl's host functions
 
-	exitIDs      atomic.Int64
-	exitHandlers sync.Map // int64 -> exitRef: library exit handlers entered in libc's list
+	messages messages // of calls that trap: see hostWeakMissing
+	closed   atomic.Bool
+	procSeq  atomic.Int64 // numbers processes for traces
+	debugMu  sync.Mutex   // one trace line at a time
 }
 
 // NewLinker returns a Linker over rt. rt must enable the features the
@@ -129,14 +144,27 @@ func (l *Linker) compile(ctx context.Context, key string, data []byte) (wazero.C
 // tracing reports whether WASMDL_DEBUG traces topic; callers on hot paths
 // check it before building a trace's arguments.
 func (l *Linker) tracing(topic string) bool {
-	return l.cfg.Debug != nil && l.cfg.DebugTopics[topic]
+	return (l.cfg.Debug != nil || l.cfg.Logger != nil) && l.cfg.DebugTopics[topic]
 }
 
-func (l *Linker) debugf(topic, format string, args ...any) {
+// debugf traces one line of topic for process p: "wasmdl[N]: topic: ...",
+// N being the process's number in its Linker, as LD_DEBUG prefixes its
+// lines with the pid. Processes trace from their own goroutines, so lines
+// are written whole under a lock.
+func (p *Process) debugf(topic, format string, args ...any) {
+	l := p.l
 	if !l.tracing(topic) {
 		return
 	}
-	fmt.Fprintf(l.cfg.Debug, "wasmdl: %s: %s\n", topic, fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	if l.cfg.Logger != nil {
+		l.cfg.Logger.Debug(msg, "topic", topic, "process", p.num)
+		return
+	}
+	line := fmt.Sprintf("wasmdl[%d]: %s: %s\n", p.num, topic, msg)
+	l.debugMu.Lock()
+	defer l.debugMu.Unlock()
+	io.WriteString(l.cfg.Debug, line)
 }
 
 func (l *Linker) prelinked(key string) *prelink {
@@ -154,8 +182,10 @@ func (l *Linker) storePrelink(key string, pl *prelink) {
 	l.prelinks[key] = pl
 }
 
-// Close releases compiled modules. Processes must be closed first.
+// Close releases compiled modules; later loads fail with ErrClosed.
+// Processes must be closed first.
 func (l *Linker) Close(ctx context.Context) error {
+	l.closed.Store(true)
 	l.compileMu.Lock()
 	defer l.compileMu.Unlock()
 	for k, cm := range l.compiled {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmdl/wasmdl/internal/search"
 	"github.com/wasmdl/wasmdl/internal/wasmgen"
@@ -86,11 +87,25 @@ type Process struct {
 	tombstones      []tombstone
 	closed          bool
 
+	// Life (process.go).
+	life    context.Context // cancelled by Close
+	endLife context.CancelFunc
+	dead    error // why guest code can no longer run, if it cannot
+	ran     bool  // Run ran the program's entry
+	exited  bool  // the program's entry returned or it exited
+	modCfg  wazero.ModuleConfig
+	num     int64 // its number in the Linker, for traces
+	// Owner is the host's handle for this process (the public Process),
+	// given to its host functions.
+	Owner any
+
 	// libdl state.
-	dlError    string            // pending dlerror message
-	dlErrorBuf uint32            // guest buffer dlerror returns
-	exiting    bool              // exit handlers are running
-	exitSeq    uint64            // counts exit handler registrations
+	dlError    string             // pending dlerror message
+	dlErrorBuf uint32             // guest buffer dlerror returns
+	exiting    bool               // exit handlers are running
+	exitSeq    uint64             // counts exit handler registrations
+	exitRefs   map[uint32]exitRef // exit handlers entered in libc's list, by id
+	exitNextID uint32
 	strings    map[string]uint32 // guest copies of names, for dladdr
 }
 
@@ -108,6 +123,7 @@ type batch struct {
 	scope     []*object // global scope, then the roots' local scope
 	gotMem    map[string]uint32
 	gotFunc   map[string]uint32
+	bindTrace []bindTrace // WASMDL_DEBUG=bindings, printed after planBatch
 	gotMemMod api.Module
 	gotFunMod api.Module
 	hub       api.Module // bases, layout globals, trampolines and stubs
@@ -129,17 +145,20 @@ type batch struct {
 // Load reads the main module and its libraries, links them into a new
 // process and runs their relocations and constructors. The returned process
 // is ready for Run. On error nothing is left instantiated.
-func (l *Linker) Load(ctx context.Context, mainPath string, args []string) (*Process, error) {
+func (l *Linker) Load(ctx context.Context, mainPath string, pc ProcConfig) (*Process, error) {
+	if l.closed.Load() {
+		return nil, fmt.Errorf("linker: %w", ErrClosed)
+	}
 	name := mainPath
 	if !strings.Contains(name, "/") {
 		name = "./" + name
 	}
-	p := l.newProcess(args)
+	p := l.newProcess(pc)
 	main, _, err := p.deps.loadObject(search.Request{Name: name}, nil)
 	if err != nil {
 		var me *MissingError
 		if errors.As(err, &me) {
-			return nil, fmt.Errorf("%s: %w", mainPath, me.Err)
+			return nil, &FileError{Path: mainPath, Err: me.Err}
 		}
 		return nil, err
 	}
@@ -149,8 +168,11 @@ func (l *Linker) Load(ctx context.Context, mainPath string, args []string) (*Pro
 
 // LoadEmpty starts a process with no program of its own: an empty
 // position-independent main, so that a host can open libraries into it.
-func (l *Linker) LoadEmpty(ctx context.Context) (*Process, error) {
-	p := l.newProcess(nil)
+func (l *Linker) LoadEmpty(ctx context.Context, pc ProcConfig) (*Process, error) {
+	if l.closed.Load() {
+		return nil, fmt.Errorf("linker: %w", ErrClosed)
+	}
+	p := l.newProcess(pc)
 	mi, err := l.infos.get(emptyMain)
 	if err != nil {
 		return nil, err
@@ -162,6 +184,9 @@ func (l *Linker) LoadEmpty(ctx context.Context) (*Process, error) {
 // emptyMain is a position-independent module with no code and no data.
 var emptyMain = func() []byte {
 	var m wasmgen.Module
+	// The process's memory, so that WASI calls acting on the main's
+	// instance (the whole process's context) reach the callers' buffers.
+	m.ImportMemory("env", wasmfile.NameMemory, wasmfile.Limits{})
 	m.ImportGlobal("env", wasmfile.NameMemoryBase, i32Type)
 	b, err := wasmfile.WithDylink(m.Bytes(), &wasmfile.Dylink{})
 	if err != nil {
@@ -170,12 +195,29 @@ var emptyMain = func() []byte {
 	return b
 }()
 
-func (l *Linker) newProcess(args []string) *Process {
+// ProcConfig is what differs between processes of one Linker: the WASI
+// world of the program.
+type ProcConfig struct {
+	Args []string
+	// ModuleConfig is the process's WASI configuration (stdio, env, file
+	// system, clocks). Its name and start functions are ignored.
+	ModuleConfig wazero.ModuleConfig
+	// Owner becomes Process.Owner.
+	Owner any
+}
+
+func (l *Linker) newProcess(pc ProcConfig) *Process {
 	p := &Process{
 		l: l, byID: map[int]*object{}, shared: map[string]sharedItem{},
 		slots: map[slotKey]uint32{}, hostSlots: map[string]uint32{}, tags: map[string]wasmfile.FuncType{},
-		args: args,
+		args: pc.Args, modCfg: pc.ModuleConfig, Owner: pc.Owner,
 	}
+	if p.modCfg == nil {
+		p.modCfg = wazero.NewModuleConfig()
+	}
+	p.modCfg = p.modCfg.WithArgs(pc.Args...).WithName("").WithStartFunctions()
+	p.life, p.endLife = context.WithCancel(context.Background())
+	p.num = l.procSeq.Add(1)
 	p.deps = &depResolver{searcher: l.searcher(""), cache: &l.infos, byName: map[string]*object{}, byPath: map[string]*object{}}
 	return p
 }
@@ -214,7 +256,7 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 	for _, o := range b.objects {
 		p.adopt(o, b)
 		o.global, o.startup = true, true
-		l.debugf("libs", "%s => %s (via %s, needed by %s)", o.name, p.deps.searcher.Display(o.path), o.via, nameOrDash(o.neededByName()))
+		p.debugf("libs", "%s => %s (via %s, needed by %s)", o.name, p.deps.searcher.Display(o.path), o.via, nameOrDash(o.neededByName()))
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -271,7 +313,11 @@ func (p *Process) plan(b *batch, lazy bool) error {
 	if errs := p.bindBatch(b, lazy); len(errs) > 0 {
 		return errs
 	}
-	return p.planBatch(b)
+	if err := p.planBatch(b); err != nil {
+		return err
+	}
+	p.traceBindings(b)
+	return nil
 }
 
 // startBatch instantiates a planned batch and initialises it.
@@ -367,6 +413,16 @@ func (p *Process) globalScope() []*object {
 func (p *Process) checkObjects(b *batch) LinkErrors {
 	var errs LinkErrors
 	for _, o := range b.objects {
+		// wasmdl names its own modules "$..." (the host functions, the
+		// generated environment, hubs, other processes' definers): a
+		// module may not name them, or it could reach what it was not
+		// given.
+		for _, im := range o.info.file.Imports {
+			if strings.HasPrefix(im.Module, "$") {
+				errs = append(errs, fmt.Errorf("%s: imports %q from module %q: module names starting with $ are reserved for wasmdl", o.name, im.Name, im.Module))
+				break
+			}
+		}
 		if o.isMain {
 			// Its data goes at a __memory_base chosen before it exists, so
 			// the memory cannot be its own.

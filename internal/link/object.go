@@ -57,7 +57,7 @@ type object struct {
 // it runs when the library is unloaded, or at exit.
 type exitFunc struct {
 	seq    uint64 // registration order, process-wide
-	id     int64  // its entry in Linker.exitHandlers when delegated to libc, else 0
+	id     uint32 // its id in the process's exitRefs when entered in libc's list, else 0
 	slot   uint32 // function pointer (table slot)
 	arg    uint32
 	hasArg bool // __cxa_atexit handlers take arg

@@ -145,10 +145,13 @@ ok() = 7
 dlclose = 0
 EOF
 
-say plugin # for the Go API example: no main
+say plugin # for the Go API tests and examples: plugins, and a libc main that serves them
 at plugin
 solib libplugin.so plugin.c
 solib libplugin2.so plugin2.c
 solib libbig.so big.c
+solib libtools.so tools.c
+solib libgreet.so greet.c
+libc_main host.wasm main.c
 
 say done
