@@ -3,8 +3,8 @@ package wasmdl
 import (
 	"context"
 	"io"
-	"log/slog"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"

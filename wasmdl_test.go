@@ -1,10 +1,10 @@
 package wasmdl_test
 
 import (
-	"io"
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"runtime"
 	"strings"
