@@ -424,3 +424,32 @@ func TestDebugShared(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// TestModuleLimit: a process holds at most so many modules; a dlopen past
+// the limit fails and leaves the process as it was, and closing one makes
+// room again.
+func TestModuleLimit(t *testing.T) {
+	ctx := context.Background()
+	l := wasmdl.NewLinker(newRuntime(t), wasmdl.NewConfig().WithSearchPath("testdata/dl/plugin").WithModuleLimit(3))
+	p, err := l.LoadEmpty(ctx) // the empty main is one module
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	a, err := p.Open(ctx, "libplugin.so", wasmdl.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Open(ctx, "libplugin2.so", wasmdl.Now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Open(ctx, "libbig.so", wasmdl.Now); err == nil || !strings.Contains(err.Error(), "over its limit of 3") {
+		t.Fatalf("a fourth module: %v", err)
+	}
+	if err := a.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Open(ctx, "libbig.so", wasmdl.Now); err != nil {
+		t.Fatalf("after a close: %v", err)
+	}
+}

@@ -29,6 +29,7 @@ type Config struct {
 	debug       io.Writer
 	logger      *slog.Logger
 	hostFuncs   []HostFunc
+	maxModules  int
 	topics      map[string]bool
 	separate    bool
 	cacheDir    string
@@ -105,6 +106,15 @@ func (c Config) WithMemoryLimit(bytes uint64) Config {
 		pages = 65536
 	}
 	c.maxPages = uint32(pages)
+	return c
+}
+
+// WithModuleLimit bounds how many modules (the main and its libraries)
+// one process may hold at once; a dlopen past it fails. The default is
+// 4096: enough for any program, and a bound on what a guest that opens
+// libraries without end costs the host.
+func (c Config) WithModuleLimit(n int) Config {
+	c.maxModules = n
 	return c
 }
 

@@ -70,6 +70,8 @@ func (p *Process) Lookup(ctx context.Context, name string) (*Symbol, error) {
 
 // Memory returns the memory all modules of the process share. Reading or
 // writing it while guest code runs is a data race, as in any shared memory.
+// After Close its accesses fail (reads report false), except ReadByte and
+// WriteByte, which must not be called then, nor slices from Read be used.
 func (p *Process) Memory() api.Memory { return p.p.Memory() }
 
 // Layout describes where the linker placed everything.

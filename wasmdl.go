@@ -41,7 +41,7 @@ func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
 		SearchPaths: cfg.fsPaths(cfg.searchPaths), EnvPaths: cfg.fsPaths(cfg.envPaths), Preload: cfg.preload,
 		StackSize: cfg.stackSize, MaxMemoryPages: cfg.maxPages,
 		Debug: cfg.debug, DebugTopics: cfg.topics, Logger: cfg.logger,
-		Separate: cfg.separate, CacheDir: cfg.cacheDir,
+		Separate: cfg.separate, CacheDir: cfg.cacheDir, MaxObjects: cfg.maxModules,
 	}
 	w := &Linker{}
 	for _, h := range cfg.hostFuncs {

@@ -17,6 +17,7 @@ type infoCache struct {
 	mu    sync.Mutex
 	m     map[[32]byte]*moduleInfo
 	bySrc map[*byte]*moduleInfo // by the file cache's buffer: no rehashing
+	order [][32]byte            // keys, oldest first: at most maxCached are kept (see bounded)
 }
 
 func (c *infoCache) get(data []byte) (*moduleInfo, error) {
@@ -58,6 +59,17 @@ func (c *infoCache) get(data []byte) (*moduleInfo, error) {
 	}
 	c.m[key] = mi
 	c.bySrc[&data[0]] = mi
+	c.order = append(c.order, key)
+	for len(c.m) > maxCached {
+		old := c.m[c.order[0]]
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+		for src, v := range c.bySrc {
+			if v == old {
+				delete(c.bySrc, src)
+			}
+		}
+	}
 	return mi, nil
 }
 

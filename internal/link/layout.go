@@ -12,6 +12,11 @@ import (
 
 const pageSize = 65536
 
+// maxTableSlots bounds the process's function table: a module that claims
+// more slots (a million is dozens of times what large programs use) is
+// refused with its name instead of making the host allocate its table.
+const maxTableSlots = 1 << 20
+
 // span is a range [start, end) of memory bytes or table slots.
 type span struct{ start, end uint32 }
 
@@ -185,6 +190,12 @@ func (p *Process) Layout() []Region {
 // own them); everything else is created by a generated environment module.
 func (p *Process) chooseShared(b *batch) error {
 	mf := p.main.info.file
+	if len(mf.Memories) > 0 {
+		if min, limit := mf.Memories[0].Limits.Min, uint64(p.l.cfg.maxPages()); min > limit {
+			return fmt.Errorf("%s: its own memory starts at %d pages (%d MiB), over the memory limit of %d pages (%d MiB)",
+				p.main.name, min, min/16, limit, limit/16)
+		}
+	}
 	for _, item := range []struct {
 		name string
 		kind wasmfile.ExternKind
@@ -266,7 +277,7 @@ func (p *Process) layoutBatch(b *batch) error {
 	first := p.mem.what == ""
 	if first {
 		p.mem = allocator{what: "memory", limit: limit, unit: pageSize}
-		p.table = allocator{what: "table", limit: 1 << 31, unit: 1}
+		p.table = allocator{what: "table", limit: maxTableSlots, unit: 1}
 		if !p.main.info.pic {
 			floor := p.main.info.initialMemory()
 			p.mem.end, p.mem.brk = floor, floor

@@ -348,6 +348,9 @@ func (p *Process) open(ctx context.Context, name string, flags uint32, requester
 		p.adopt(d, b)
 		b.objects = append(b.objects, d)
 	}
+	if limit := p.l.cfg.maxObjects(); len(p.objects) > limit {
+		errs = append(errs, fmt.Errorf("%s: cannot load %d more modules: the process would hold %d, over its limit of %d", name, len(b.objects), len(p.objects), limit))
+	}
 	for _, d := range b.objects {
 		p.debugf("libs", "dlopen: %s => %s (via %s, needed by %s)", d.name, p.deps.searcher.Display(d.path), d.via, nameOrDash(d.neededByName()))
 	}
@@ -603,13 +606,13 @@ func (p *Process) dladdrGuest(ctx context.Context, addr, info uint32) uint32 {
 	if owner == nil {
 		return 0
 	}
-	fname, err := p.guestString(ctx, p.displayName(owner))
+	fname, err := p.guestString(ctx, owner, p.displayName(owner))
 	if err != nil {
 		return 0
 	}
 	var snamePtr uint32
 	if sname != "" {
-		if snamePtr, err = p.guestString(ctx, sname); err != nil {
+		if snamePtr, err = p.guestString(ctx, owner, sname); err != nil {
 			return 0
 		}
 	}
@@ -640,12 +643,12 @@ func (p *Process) displayName(o *object) string {
 	return p.deps.searcher.Display(o.path)
 }
 
-// guestString places s in loader-owned memory once and returns its address.
-func (p *Process) guestString(ctx context.Context, s string) (uint32, error) {
-	if p.strings == nil {
-		p.strings = map[string]uint32{}
-	}
-	if a, ok := p.strings[s]; ok {
+// guestString places s in loader-owned memory, once per object that owns
+// it (a library's name and symbol names for dladdr), and returns its
+// address. The strings are freed with their object when it is unloaded,
+// as glibc's link map names are.
+func (p *Process) guestString(ctx context.Context, owner *object, s string) (uint32, error) {
+	if a, ok := owner.strings[s]; ok {
 		return a, nil
 	}
 	a, err := p.allocGuest(ctx, "dladdr names", uint32(len(s)+1), 1)
@@ -653,6 +656,9 @@ func (p *Process) guestString(ctx context.Context, s string) (uint32, error) {
 		return 0, err
 	}
 	p.memory.Write(a, append([]byte(s), 0))
-	p.strings[s] = a
+	if owner.strings == nil {
+		owner.strings = map[string]uint32{}
+	}
+	owner.strings[s] = a
 	return a, nil
 }

@@ -42,6 +42,9 @@ type Config struct {
 	Debug       io.Writer
 	DebugTopics map[string]bool
 	Logger      *slog.Logger
+	// MaxObjects bounds the modules loaded in one process at once (a guest
+	// that dlopens without end); 0 = 4096.
+	MaxObjects int
 	// HostFuncs are functions the host gives guests: an env function
 	// import no module defines binds to the one of its name.
 	HostFuncs []HostFunc
@@ -63,6 +66,13 @@ func (c *Config) stackSize() uint32 {
 	return alignUp(c.StackSize, 16)
 }
 
+func (c *Config) maxObjects() int {
+	if c.MaxObjects <= 0 {
+		return 4096
+	}
+	return c.MaxObjects
+}
+
 func (c *Config) maxPages() uint32 {
 	if c.MaxMemoryPages == 0 || c.MaxMemoryPages > 65536 {
 		return 65536
@@ -80,8 +90,8 @@ type Linker struct {
 	files search.FileCache
 
 	compileMu sync.Mutex
-	compiled  map[string]wazero.CompiledModule // by content hash
-	renamed   map[string][]byte                // modules with renamed imports, by key
+	compiled  *bounded[wazero.CompiledModule] // by content hash
+	renamed   *bounded[[]byte]                // rewritten modules (imports renamed...), by key
 
 	hostOnce sync.Once
 	hostErr  error
@@ -102,10 +112,16 @@ type Linker struct {
 	debugMu  sync.Mutex   // one trace line at a time
 }
 
+// maxCached bounds each of the Linker's caches (see bounded). Instances
+// keep their compiled code when it leaves the cache.
+const maxCached = 2048
+
 // NewLinker returns a Linker over rt. rt must enable the features the
 // modules use; see RuntimeFeatures.
 func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
-	return &Linker{rt: rt, cfg: cfg, compiled: map[string]wazero.CompiledModule{}, renamed: map[string][]byte{}}
+	return &Linker{rt: rt, cfg: cfg,
+		compiled: newBounded(maxCached, func(cm wazero.CompiledModule) { cm.Close(context.Background()) }),
+		renamed:  newBounded[[]byte](maxCached, nil)}
 }
 
 // Runtime returns the wazero runtime the linker instantiates into.
@@ -122,9 +138,9 @@ func (l *Linker) searcher(mainDir string) *search.Searcher {
 // compile compiles module bytes once per Linker, keyed by content.
 func (l *Linker) compile(ctx context.Context, key string, data []byte) (wazero.CompiledModule, error) {
 	l.compileMu.Lock()
-	cm := l.compiled[key]
+	cm, ok := l.compiled.get(key)
 	l.compileMu.Unlock()
-	if cm != nil {
+	if ok {
 		return cm, nil
 	}
 	cm, err := l.rt.CompileModule(ctx, data)
@@ -133,11 +149,11 @@ func (l *Linker) compile(ctx context.Context, key string, data []byte) (wazero.C
 	}
 	l.compileMu.Lock()
 	defer l.compileMu.Unlock()
-	if old := l.compiled[key]; old != nil {
+	if old, ok := l.compiled.get(key); ok {
 		cm.Close(ctx)
 		return old, nil
 	}
-	l.compiled[key] = cm
+	l.compiled.put(key, cm)
 	return cm, nil
 }
 
@@ -188,10 +204,7 @@ func (l *Linker) Close(ctx context.Context) error {
 	l.closed.Store(true)
 	l.compileMu.Lock()
 	defer l.compileMu.Unlock()
-	for k, cm := range l.compiled {
-		cm.Close(ctx)
-		delete(l.compiled, k)
-	}
+	l.compiled.drain(func(cm wazero.CompiledModule) { cm.Close(ctx) })
 	return nil
 }
 

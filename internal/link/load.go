@@ -10,6 +10,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/wasmdl/wasmdl/internal/mmapmem"
 	"github.com/wasmdl/wasmdl/internal/search"
 	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
@@ -94,7 +95,12 @@ type Process struct {
 	ran     bool  // Run ran the program's entry
 	exited  bool  // the program's entry returned or it exited
 	modCfg  wazero.ModuleConfig
-	num     int64 // its number in the Linker, for traces
+	// memAlloc backs the memory the process defines (see mmapmem); it is
+	// released when the process is closed, under memLife.
+	memAlloc *mmapmem.Allocator
+	memLife  sync.RWMutex
+	memGone  bool  // under memLife: the memory is unmapped
+	num      int64 // its number in the Linker, for traces
 	// Owner is the host's handle for this process (the public Process),
 	// given to its host functions.
 	Owner any
@@ -106,7 +112,6 @@ type Process struct {
 	exitSeq    uint64             // counts exit handler registrations
 	exitRefs   map[uint32]exitRef // exit handlers entered in libc's list, by id
 	exitNextID uint32
-	strings    map[string]uint32 // guest copies of names, for dladdr
 }
 
 type slotKey struct {
@@ -217,6 +222,7 @@ func (l *Linker) newProcess(pc ProcConfig) *Process {
 	}
 	p.modCfg = p.modCfg.WithArgs(pc.Args...).WithName("").WithStartFunctions()
 	p.life, p.endLife = context.WithCancel(context.Background())
+	p.memAlloc = &mmapmem.Allocator{}
 	p.num = l.procSeq.Add(1)
 	p.deps = &depResolver{searcher: l.searcher(""), cache: &l.infos, byName: map[string]*object{}, byPath: map[string]*object{}}
 	return p
@@ -257,6 +263,9 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 		p.adopt(o, b)
 		o.global, o.startup = true, true
 		p.debugf("libs", "%s => %s (via %s, needed by %s)", o.name, p.deps.searcher.Display(o.path), o.via, nameOrDash(o.neededByName()))
+	}
+	if limit := l.cfg.maxObjects(); len(b.objects) > limit {
+		errs = append(errs, fmt.Errorf("%s: needs %d modules, over the limit of %d per process", main.name, len(b.objects), limit))
 	}
 	if len(errs) > 0 {
 		return nil, errs

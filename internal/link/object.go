@@ -51,6 +51,7 @@ type object struct {
 	reldeps    []*object // definers it bound to outside its NEEDED closure
 	extraSlots []uint32  // table slots the loader gave its functions
 	exitFuncs  []exitFunc
+	strings    map[string]uint32 // its name and symbol names placed for dladdr
 }
 
 // exitFunc is a handler a library registered with atexit or __cxa_atexit:

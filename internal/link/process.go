@@ -258,5 +258,9 @@ func (p *Process) Close(ctx context.Context) error {
 		p.l.owners.Delete(p.generated[i])
 		p.generated[i].Close(ctx)
 	}
+	p.memLife.Lock()
+	p.memGone = true
+	p.memAlloc.Release()
+	p.memLife.Unlock()
 	return nil
 }

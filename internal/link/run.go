@@ -182,4 +182,12 @@ func (p *Process) exitStatus(fn string, err error) (int, error) {
 }
 
 // Memory returns the process's shared memory.
-func (p *Process) Memory() api.Memory { return p.memory }
+// Once the process is closed, accesses fail (reads return false), except
+// ReadByte and WriteByte, which must not be called after Close; neither may
+// slices Read returned before be used.
+func (p *Process) Memory() api.Memory {
+	if p.memory == nil {
+		return nil
+	}
+	return &guardedMemory{Memory: p.memory, p: p}
+}

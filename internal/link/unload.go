@@ -326,4 +326,8 @@ func (p *Process) release(o *object) {
 	for _, s := range o.extraSlots {
 		p.table.release(span{s, s + 1}, false)
 	}
+	for str, a := range o.strings {
+		p.releaseGuest(a, uint32(len(str)+1))
+	}
+	o.strings = nil
 }
