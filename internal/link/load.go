@@ -130,7 +130,7 @@ func (l *Linker) Load(ctx context.Context, mainPath string, args []string) (*Pro
 		name = "./" + name
 	}
 	p := l.newProcess(args)
-	main, _, err := p.deps.loadObject(search.Request{Name: name}, nil)
+	main, _, err := p.deps.loadObject(search.Request{Name: name, Host: true}, nil)
 	if err != nil {
 		var me *MissingError
 		if errors.As(err, &me) {
@@ -194,7 +194,7 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 	var errs LinkErrors
 	roots := []*object{main}
 	for _, pre := range l.cfg.Preload {
-		o, isNew, err := p.deps.loadObject(search.Request{Name: pre, Origin: main.dir()}, nil)
+		o, isNew, err := p.deps.loadObject(search.Request{Name: pre, Origin: main.dir(), Host: true}, nil)
 		if err != nil {
 			errs = append(errs, err)
 			continue
