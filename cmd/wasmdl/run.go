@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/wasmdl/wasmdl"
 	"github.com/wasmdl/wasmdl/internal/check"
+	"github.com/wasmdl/wasmdl/internal/search"
 )
 
 func init() {
@@ -104,7 +104,7 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	cfg = cfg.WithSearchPath(libDirs...).WithPreload(preload...).WithModuleConfig(mc).
 		WithArgs(append([]string{mainPath}, fs.Args()[1:]...)...).WithMerge(!*separate).WithCacheDir(*cacheDir)
 	if lp := os.Getenv("WASMDL_LIBRARY_PATH"); lp != "" {
-		cfg = cfg.WithLibraryPath(filepath.SplitList(lp)...)
+		cfg = cfg.WithLibraryPath(search.SplitPathList(lp)...)
 	}
 	if d := os.Getenv("WASMDL_DEBUG"); d != "" {
 		cfg = cfg.WithDebug(stderr, d)
