@@ -13,6 +13,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/wasmdl/wasmdl"
+	"github.com/wasmdl/wasmdl/internal/ccache"
 	"github.com/wasmdl/wasmdl/internal/check"
 	"github.com/wasmdl/wasmdl/internal/search"
 )
@@ -66,12 +67,20 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 
 	rc := wasmdl.RuntimeConfig()
 	if *cacheDir != "" {
-		cache, err := wazero.NewCompilationCacheWithDir(*cacheDir)
-		if err != nil {
+		// wazero's own file cache (NewCompilationCacheWithDir) trusts its
+		// files: one damaged entry failed every later run, or killed it.
+		// ccache checks each entry and rebuilds a damaged one.
+		cache, err := ccache.New(*cacheDir)
+		switch {
+		case errors.Is(err, ccache.ErrUnsupported):
+			fmt.Fprintf(stderr, "wasmdl: --cache-dir: %v; compiling without it\n", err)
+		case err != nil:
 			fmt.Fprintf(stderr, "wasmdl: --cache-dir: %v\n", err)
 			return 2
+		default:
+			defer cache.Close(ctx)
+			rc = rc.WithCompilationCache(cache)
 		}
-		rc = rc.WithCompilationCache(cache)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	defer rt.Close(ctx)
