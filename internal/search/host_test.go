@@ -196,3 +196,24 @@ func TestHostSizeLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestDirFSConfinement: a host folder given as an fs.FS (WithFS with
+// os.DirFS) is a root its links cannot leave; os.DirFS follows them
+// anywhere by itself.
+func TestDirFSConfinement(t *testing.T) {
+	dir, _ := hostTree(t)
+	s := &Searcher{FS: os.DirFS(filepath.Join(dir, "lib")), Cwd: ".", Paths: []string{"."}}
+	if r, err := findSoon(t, s, Request{Name: "libin.so"}); err != nil || string(r.Data) != "lib/libok.so" {
+		t.Errorf("link inside: %v, %v", r, err)
+	}
+	for _, name := range []string{"libout.so", "libabs.so", "libzero.so", "sub/x.so"} {
+		_, err := findSoon(t, s, Request{Name: name})
+		var nf *NotFoundError
+		if !errors.As(err, &nf) {
+			t.Errorf("%s: %v, want not found", name, err)
+		}
+	}
+	if _, err := findSoon(t, s, Request{Name: "libfifo.so"}); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("FIFO: %v, want ErrNotRegular", err)
+	}
+}
