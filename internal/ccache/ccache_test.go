@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -134,9 +133,7 @@ func TestDamagedEntries(t *testing.T) {
 		}},
 		{"a FIFO", func(t *testing.T, p string, b []byte) {
 			os.Remove(p)
-			if err := syscall.Mkfifo(p, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			mkfifo(t, p)
 		}},
 	}
 	for _, tt := range tests {
