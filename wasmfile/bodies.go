@@ -45,6 +45,8 @@ type bodyChecker struct {
 	pending     []uint32 // locals to charge at the end of the outermost loop
 	gen         uint32
 	totalLocals uint64
+	cur         cursor    // of the body being checked
+	state       bodyState // of the body being checked
 }
 
 // checkBodies checks every function body; see [Bounds].
@@ -77,9 +79,11 @@ func (k *bodyChecker) check(i int) error {
 	f := k.f
 	body := &f.Code[i]
 	start := int(body.FileOff)
-	c := &cursor{b: f.raw, off: start, end: start + len(body.body), section: "code section"}
+	c := &k.cur
+	*c = cursor{b: f.raw, off: start, end: start + len(body.body), section: "code section"}
 	c.setItem("func", int64(f.numImportedFuncs)+int64(i))
-	s := &bodyState{cursor: c, lim: &f.lim, outer: -1, bb: 1}
+	s := &k.state
+	*s = bodyState{cursor: c, lim: &f.lim, outer: -1, bb: 1}
 	if uint64(len(body.body)) > uint64(s.lim.FunctionSize) {
 		return c.limitErr(start, uint64(len(body.body)), "bytes of code", s.lim.FunctionSize)
 	}
