@@ -143,8 +143,9 @@ func opTables() (imm [256]uint8, step [256]bool) {
 	set(immS64, 0x42)
 	set(immF32, 0x43)
 	set(immF64, 0x44)
+	// local.get, local.set and local.tee are accounted for by scan itself.
 	for _, op := range []byte{0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0b, 0x0c, 0x0d, 0x0e,
-		0x10, 0x11, 0x14, 0x18, 0x19, 0x1c, 0x1f, 0x20, 0x21, 0x22, 0xd5, 0xd6} {
+		0x10, 0x11, 0x14, 0x18, 0x19, 0x1c, 0x1f, 0xd5, 0xd6} {
 		step[op] = true
 	}
 	return imm, step
@@ -201,7 +202,12 @@ func (k *bodyChecker) scan(s *bodyState) error {
 			next = c.off
 		}
 		switch {
-		case op == 0x21 || op == 0x22: // local.set, local.tee: the most common
+		case op == 0x20: // local.get, local.set, local.tee: the most common
+			s.instrOff = off
+			if err := k.read(s, in.Imm); err != nil {
+				return err
+			}
+		case op == 0x21 || op == 0x22:
 			k.set(s, in.Imm)
 		case opStep[op]:
 			in.Op = Opcode(op)
@@ -338,10 +344,6 @@ func (k *bodyChecker) step(s *bodyState, in *Instr) error {
 		if in.Imm != 1 {
 			return s.errf(s.instrOff, nil, "select with %d types, want 1", in.Imm)
 		}
-	case OpLocalGet:
-		return k.read(s, in.Imm)
-	case OpLocalSet, OpLocalTee:
-		k.set(s, in.Imm)
 	}
 	return nil
 }
