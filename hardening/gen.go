@@ -27,7 +27,9 @@ func leb(v uint64) []byte {
 
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
-func section(id byte, payload []byte) []byte { return cat([]byte{id}, leb(uint64(len(payload))), payload) }
+func section(id byte, payload []byte) []byte {
+	return cat([]byte{id}, leb(uint64(len(payload))), payload)
+}
 
 // command is a module exporting _start of type () -> () with the given
 // locals (encoded, count first) and body.
