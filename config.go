@@ -219,6 +219,9 @@ func (c Config) cwd() string {
 func (c Config) fsPaths(dirs []string) []string {
 	out := make([]string, 0, len(dirs))
 	for _, d := range dirs {
+		if d == "" {
+			continue // not the working folder, as glibc would make it: say "."
+		}
 		if c.root == "" {
 			out = append(out, path.Join(c.cwd(), d))
 			continue

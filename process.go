@@ -10,6 +10,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmdl/wasmdl/internal/link"
+	"github.com/wasmdl/wasmdl/internal/search"
 )
 
 // Process is a loaded program: a main module and its libraries sharing one
@@ -359,7 +360,9 @@ func WithEnv(key, value string) Option {
 
 // WithDirMount preopens the host folder hostDir at guestPath in the
 // program's file system (WASI preopens). Mounts replace the file system
-// configuration of [WithModuleConfig].
+// configuration of [WithModuleConfig]. A guest's dlopen may name libraries
+// in them by their guest paths, as it sees them (see the README's Security
+// section); preopens given only through WithModuleConfig are not seen.
 func WithDirMount(hostDir, guestPath string) Option {
 	return func(o *options) { o.mounts = append(o.mounts, [2]string{hostDir, guestPath}) }
 }
@@ -381,7 +384,11 @@ func newOptions(opts []Option, argv0 string) *options {
 }
 
 // procConfig is the loader's view of the options, for the process owner.
-func (o *options) procConfig(owner *Process) link.ProcConfig {
+// Preopens are given to the loader as paths of the Linker's file system,
+// when they lie in it, so that a guest's dlopen may name libraries through
+// them (and only there, besides the library roots).
+func (o *options) procConfig(owner *Process, cfg Config) link.ProcConfig {
+	var preopens []search.Preopen
 	mc := o.mc
 	if mc == nil {
 		mc = wazero.NewModuleConfig()
@@ -402,8 +409,13 @@ func (o *options) procConfig(owner *Process) link.ProcConfig {
 		fsc := wazero.NewFSConfig()
 		for _, m := range o.mounts {
 			fsc = fsc.WithDirMount(m[0], m[1])
+			if cfg.root != "" {
+				if dirs := cfg.fsPaths([]string{m[0]}); len(dirs) == 1 {
+					preopens = append(preopens, search.Preopen{Guest: m[1], Dir: dirs[0]})
+				}
+			}
 		}
 		mc = mc.WithFSConfig(fsc)
 	}
-	return link.ProcConfig{Args: o.args, ModuleConfig: mc, Owner: owner}
+	return link.ProcConfig{Args: o.args, ModuleConfig: mc, Owner: owner, Preopens: preopens}
 }

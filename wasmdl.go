@@ -29,7 +29,8 @@ func RuntimeConfig() wazero.RuntimeConfig {
 // nothing and only instantiates. A Linker is safe for concurrent use;
 // processes are isolated from each other.
 type Linker struct {
-	l *link.Linker
+	l   *link.Linker
+	cfg Config
 }
 
 // NewLinker returns a Linker that instantiates into rt. Create rt with
@@ -43,7 +44,7 @@ func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
 		Debug: cfg.debug, DebugTopics: cfg.topics, Logger: cfg.logger,
 		Separate: cfg.separate, CacheDir: cfg.cacheDir, MaxObjects: cfg.maxModules,
 	}
-	w := &Linker{}
+	w := &Linker{cfg: cfg}
 	for _, h := range cfg.hostFuncs {
 		fn := h.Func
 		lc.HostFuncs = append(lc.HostFuncs, link.HostFunc{Name: h.Name, Params: h.Params, Results: h.Results,
@@ -68,7 +69,7 @@ func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
 func (l *Linker) Load(ctx context.Context, mainPath string, opts ...Option) (*Process, error) {
 	o := newOptions(opts, filepath.Base(mainPath))
 	p := &Process{}
-	lp, err := l.l.Load(ctx, filepath.ToSlash(mainPath), o.procConfig(p))
+	lp, err := l.l.Load(ctx, filepath.ToSlash(mainPath), o.procConfig(p, l.cfg))
 	if err != nil {
 		return nil, publicError(err)
 	}
@@ -85,7 +86,7 @@ func (l *Linker) Load(ctx context.Context, mainPath string, opts ...Option) (*Pr
 func (l *Linker) LoadEmpty(ctx context.Context, opts ...Option) (*Process, error) {
 	o := newOptions(opts, "")
 	p := &Process{}
-	lp, err := l.l.LoadEmpty(ctx, o.procConfig(p))
+	lp, err := l.l.LoadEmpty(ctx, o.procConfig(p, l.cfg))
 	if err != nil {
 		return nil, publicError(err)
 	}

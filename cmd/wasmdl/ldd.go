@@ -105,7 +105,7 @@ func lddMain(args []string, stdout, stderr io.Writer) int {
 
 	cfg := wasmdl.NewConfig().WithSearchPath(libDirs...)
 	if lp := os.Getenv("WASMDL_LIBRARY_PATH"); lp != "" {
-		cfg = cfg.WithLibraryPath(filepath.SplitList(lp)...)
+		cfg = cfg.WithLibraryPath(search.SplitPathList(lp)...)
 	}
 	ctx := context.Background()
 	rt := wazero.NewRuntimeWithConfig(ctx, wasmdl.RuntimeConfig())

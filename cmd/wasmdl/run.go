@@ -7,14 +7,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/wasmdl/wasmdl"
+	"github.com/wasmdl/wasmdl/internal/ccache"
 	"github.com/wasmdl/wasmdl/internal/check"
+	"github.com/wasmdl/wasmdl/internal/search"
 )
 
 func init() {
@@ -66,12 +67,20 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 
 	rc := wasmdl.RuntimeConfig()
 	if *cacheDir != "" {
-		cache, err := wazero.NewCompilationCacheWithDir(*cacheDir)
-		if err != nil {
+		// wazero's own file cache (NewCompilationCacheWithDir) trusts its
+		// files: one damaged entry failed every later run, or killed it.
+		// ccache checks each entry and rebuilds a damaged one.
+		cache, err := ccache.New(*cacheDir)
+		switch {
+		case errors.Is(err, ccache.ErrUnsupported):
+			fmt.Fprintf(stderr, "wasmdl: --cache-dir: %v; compiling without it\n", err)
+		case err != nil:
 			fmt.Fprintf(stderr, "wasmdl: --cache-dir: %v\n", err)
 			return 2
+		default:
+			defer cache.Close(ctx)
+			rc = rc.WithCompilationCache(cache)
 		}
-		rc = rc.WithCompilationCache(cache)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	defer rt.Close(ctx)
@@ -103,7 +112,7 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	}
 	cfg = cfg.WithSearchPath(libDirs...).WithPreload(preload...).WithMerge(!*separate).WithCacheDir(*cacheDir)
 	if lp := os.Getenv("WASMDL_LIBRARY_PATH"); lp != "" {
-		cfg = cfg.WithLibraryPath(filepath.SplitList(lp)...)
+		cfg = cfg.WithLibraryPath(search.SplitPathList(lp)...)
 	}
 	if d := os.Getenv("WASMDL_DEBUG"); d != "" {
 		cfg = cfg.WithDebug(stderr, d)

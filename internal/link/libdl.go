@@ -254,7 +254,7 @@ func (p *Process) dlopenGuest(ctx context.Context, caller *object, pathPtr, flag
 		p.dlError = "dlopen: " + err.Error()
 		return 0
 	}
-	o, err := p.open(ctx, name, flags, caller)
+	o, err := p.open(ctx, name, flags, caller, false)
 	if err != nil {
 		if err != errNoLoad {
 			p.dlError = dlopenMessage(name, err)
@@ -299,7 +299,10 @@ func checkMode(flags uint32) error {
 // open is dlopen: it returns the object named name, loading it and its
 // dependencies as a new batch if needed. On any failure everything the
 // batch added is rolled back and the process is as before.
-func (p *Process) open(ctx context.Context, name string, flags uint32, requester *object) (*object, error) {
+// A host's Open (host set) may name any file the Linker's file system
+// holds; a guest's dlopen only what lies in the library roots and its own
+// preopens (see search).
+func (p *Process) open(ctx context.Context, name string, flags uint32, requester *object, host bool) (*object, error) {
 	if err := checkMode(flags); err != nil {
 		return nil, err
 	}
@@ -319,7 +322,7 @@ func (p *Process) open(ctx context.Context, name string, flags uint32, requester
 	if o := p.deps.find(name); o != nil && o.state != stateClosed && !containsSlash(name) {
 		return reuse(o), nil
 	}
-	req := search.Request{Name: name}
+	req := search.Request{Name: name, Host: host}
 	if requester != nil {
 		req.Origin = requester.dir()
 		if d := requester.info.file.Dylink; d != nil {

@@ -42,6 +42,8 @@ type Config struct {
 	Debug       io.Writer
 	DebugTopics map[string]bool
 	Logger      *slog.Logger
+	// MaxFileSize is the largest module file read; 0 = search's default.
+	MaxFileSize int64
 	// MaxObjects bounds the modules loaded in one process at once (a guest
 	// that dlopens without end); 0 = 4096.
 	MaxObjects int
@@ -127,10 +129,11 @@ func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
 // Runtime returns the wazero runtime the linker instantiates into.
 func (l *Linker) Runtime() wazero.Runtime { return l.rt }
 
-func (l *Linker) searcher(mainDir string) *search.Searcher {
+func (l *Linker) searcher(mainDir string, preopens ...search.Preopen) *search.Searcher {
 	return &search.Searcher{
 		FS: l.cfg.FS, Root: l.cfg.Root, Cwd: l.cfg.Cwd,
 		Paths: l.cfg.SearchPaths, EnvPaths: l.cfg.EnvPaths, MainDir: mainDir,
+		Preopens: preopens, MaxFileSize: l.cfg.MaxFileSize,
 		Cache: &l.files,
 	}
 }

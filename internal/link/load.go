@@ -159,7 +159,7 @@ func (l *Linker) Load(ctx context.Context, mainPath string, pc ProcConfig) (*Pro
 		name = "./" + name
 	}
 	p := l.newProcess(pc)
-	main, _, err := p.deps.loadObject(search.Request{Name: name}, nil)
+	main, _, err := p.deps.loadObject(search.Request{Name: name, Host: true}, nil)
 	if err != nil {
 		var me *MissingError
 		if errors.As(err, &me) {
@@ -209,6 +209,9 @@ type ProcConfig struct {
 	ModuleConfig wazero.ModuleConfig
 	// Owner becomes Process.Owner.
 	Owner any
+	// Preopens are the WASI preopens ModuleConfig mounts, as fs paths: a
+	// guest's dlopen may name libraries through them.
+	Preopens []search.Preopen
 }
 
 func (l *Linker) newProcess(pc ProcConfig) *Process {
@@ -224,7 +227,7 @@ func (l *Linker) newProcess(pc ProcConfig) *Process {
 	p.life, p.endLife = context.WithCancel(context.Background())
 	p.memAlloc = &mmapmem.Allocator{}
 	p.num = l.procSeq.Add(1)
-	p.deps = &depResolver{searcher: l.searcher(""), cache: &l.infos, byName: map[string]*object{}, byPath: map[string]*object{}}
+	p.deps = &depResolver{searcher: l.searcher("", pc.Preopens...), cache: &l.infos, byName: map[string]*object{}, byPath: map[string]*object{}}
 	return p
 }
 
@@ -247,7 +250,7 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 	var errs LinkErrors
 	roots := []*object{main}
 	for _, pre := range l.cfg.Preload {
-		o, isNew, err := p.deps.loadObject(search.Request{Name: pre, Origin: main.dir()}, nil)
+		o, isNew, err := p.deps.loadObject(search.Request{Name: pre, Origin: main.dir(), Host: true}, nil)
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -110,7 +110,7 @@ func (p *Process) Open(ctx context.Context, name string, flags uint32) (int, err
 		return 0, err
 	}
 	defer leave()
-	o, err := p.open(ctx, name, flags, nil)
+	o, err := p.open(ctx, name, flags, nil, true)
 	if err != nil {
 		var ce *CallError
 		if errors.As(err, &ce) {
