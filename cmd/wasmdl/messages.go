@@ -76,7 +76,7 @@ func hostPath(p string) string {
 }
 
 // topFolder is the first element of an absolute path: "work" for
-// /work/wt/cli, "" for /.
+// /home/me/wasmdl, "" for /.
 func topFolder(abs string) string {
 	top, _, _ := strings.Cut(strings.TrimPrefix(abs, string(filepath.Separator)), string(filepath.Separator))
 	return top
