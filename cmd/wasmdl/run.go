@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/sys"
 	"github.com/wasmdl/wasmdl"
 	"github.com/wasmdl/wasmdl/internal/check"
 )
@@ -242,6 +243,12 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 
 	linker := wasmdl.NewLinker(rt, cfg)
 	p, err := linker.Load(ctx, mainPath)
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		// A constructor called exit: the process ends with its status, as
+		// under ld.so; that is no load failure.
+		return int(exit.ExitCode())
+	}
 	if err != nil {
 		printLoadErrors(stderr, err, topics["libs"])
 		return exitLinkFailure

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
+	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
 func init() {
@@ -463,6 +465,39 @@ func TestRunMaxMemory(t *testing.T) {
 		}
 		if !strings.HasPrefix(errb.String(), "wasmdl: main.wasm: ") {
 			t.Errorf("--max-memory %s: stderr %q does not blame main.wasm", limit, errb.String())
+		}
+	}
+}
+
+// TestRunCtorExit: a library constructor that calls exit ends the process
+// with that status and no message, as under ld.so (and wazero's wording
+// for it, "module closed with exit_code(3)", is never shown).
+func TestRunCtorExit(t *testing.T) {
+	dir := t.TempDir()
+	i32 := wasmfile.GlobalType{Type: wasmfile.I32}
+	var lib wasmgen.Module
+	exit := lib.ImportFunc("wasi_snapshot_preview1", "proc_exit", wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
+	lib.ImportGlobal("env", wasmfile.NameMemoryBase, i32)
+	lib.Export("__wasm_call_ctors", wasmfile.KindFunc, lib.Func(wasmfile.FuncType{}, wasmgen.Call(wasmgen.I32Const(nil, 3), exit)))
+	var main wasmgen.Module
+	main.ImportGlobal("env", wasmfile.NameMemoryBase, i32)
+	main.Export("_start", wasmfile.KindFunc, main.Func(wasmfile.FuncType{}, nil))
+	for name, m := range map[string]struct {
+		m      *wasmgen.Module
+		needed []string
+	}{"libexit.so": {&lib, nil}, "main.wasm": {&main, []string{"libexit.so"}}} {
+		b, err := wasmfile.WithDylink(m.m.Bytes(), &wasmfile.Dylink{Needed: m.needed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, mode := range [][]string{nil, {"--separate"}} {
+		var out, errb bytes.Buffer
+		if status := runIn(dir, append(mode, "main.wasm"), &out, &errb); status != 3 || out.Len()+errb.Len() != 0 {
+			t.Errorf("%v: status %d, stdout %q, stderr %q; want 3 and nothing", mode, status, out.String(), errb.String())
 		}
 	}
 }
