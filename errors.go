@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/tetratelabs/wazero/sys"
 	"github.com/wasmdl/wasmdl/internal/link"
 	"github.com/wasmdl/wasmdl/internal/search"
 )
@@ -191,6 +192,14 @@ func publicError(err error) error {
 		return &ExitError{Code: e.Code}
 	case *link.DeadError:
 		return &deadError{cause: publicError(e.Cause)}
+	}
+	var ee *sys.ExitError
+	if errors.As(err, &ee) {
+		switch ee.ExitCode() {
+		case sys.ExitCodeContextCanceled, sys.ExitCodeDeadlineExceeded:
+		default:
+			return &ExitError{Code: int(ee.ExitCode())}
+		}
 	}
 	if errors.Is(err, link.ErrClosed) {
 		return &closedError{err.Error()}

@@ -187,7 +187,7 @@ func heapAlloc() uint64 {
 }
 
 // BenchmarkDlopenCycle measures one dlopen + dlsym + call + dlclose of the
-// 1 MiB library; run with -benchtime=100000x for the figure. It
+// 1 MiB library; run with -benchtime=100000x for README's figure. It
 // reports guest memory and host heap growth over the whole run.
 func BenchmarkDlopenCycle(b *testing.B) {
 	p := pluginProcess(b)

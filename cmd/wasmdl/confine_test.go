@@ -93,21 +93,21 @@ func TestRunConfinement(t *testing.T) {
 		wantStderr string
 	}{
 		{"NEEDED zero with RUNTIME_PATH /dev", []string{"zero"}, []string{"/dev"}, nil,
-			"wasmdl: error while loading shared libraries: zero: cannot open shared object file: No such file or directory (needed by main.wasm)\n"},
+			"wasmdl: error while loading shared libraries: zero: cannot open shared object file: No such file or directory (needed by main.wasm) (searched: /DIR/prog/zero)\n"},
 		{"RUNTIME_PATH outside the roots", []string{"libsecret.so"}, []string{"$ORIGIN/../outside"}, nil,
-			"wasmdl: error while loading shared libraries: libsecret.so: cannot open shared object file: No such file or directory (needed by main.wasm)\n"},
+			"wasmdl: error while loading shared libraries: libsecret.so: cannot open shared object file: No such file or directory (needed by main.wasm) (searched: /DIR/prog/libsecret.so)\n"},
 		{"relative RUNTIME_PATH", []string{"libsecret.so"}, []string{"../outside"}, nil,
-			"wasmdl: error while loading shared libraries: libsecret.so: cannot open shared object file: No such file or directory (needed by main.wasm)\n"},
+			"wasmdl: error while loading shared libraries: libsecret.so: cannot open shared object file: No such file or directory (needed by main.wasm) (searched: /DIR/prog/libsecret.so)\n"},
 		{"link out of the -L folder", []string{"liblink.so"}, nil, func(t *testing.T, dir string) {
 			if err := os.Symlink("../outside/libsecret.so", filepath.Join(dir, "prog", "liblink.so")); err != nil {
 				t.Fatal(err)
 			}
-		}, "wasmdl: error while loading shared libraries: liblink.so: cannot open shared object file: No such file or directory (needed by main.wasm)\n"},
+		}, "wasmdl: error while loading shared libraries: liblink.so: cannot open shared object file: No such file or directory (needed by main.wasm) (searched: /DIR/prog/liblink.so)\n"},
 		{"link to /dev/zero", []string{"libzero.so"}, nil, func(t *testing.T, dir string) {
 			if err := os.Symlink("/dev/zero", filepath.Join(dir, "prog", "libzero.so")); err != nil {
 				t.Fatal(err)
 			}
-		}, "wasmdl: error while loading shared libraries: libzero.so: cannot open shared object file: No such file or directory (needed by main.wasm)\n"},
+		}, "wasmdl: error while loading shared libraries: libzero.so: cannot open shared object file: No such file or directory (needed by main.wasm) (searched: /DIR/prog/libzero.so)\n"},
 		{"FIFO in the -L folder", []string{"libfifo.so"}, nil, func(t *testing.T, dir string) {
 			if err := syscall.Mkfifo(filepath.Join(dir, "prog", "libfifo.so"), 0o644); err != nil {
 				t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"path"
+	"strings"
 	"sync"
 
 	"github.com/wasmdl/wasmdl/internal/search"
@@ -117,6 +118,8 @@ type depResolver struct {
 	byName   map[string]*object // requested names and path basenames of loaded objects
 	byPath   map[string]*object
 	failed   map[string]bool // paths already reported unreadable
+	// trace, if set, traces each failed search (WASMDL_DEBUG=libs).
+	trace func(format string, args ...any)
 }
 
 // errReported stands for an error already reported for the same file.
@@ -143,6 +146,14 @@ func (r *depResolver) loadObject(req search.Request, neededBy *object) (*object,
 	}
 	res, err := r.searcher.Find(req)
 	if err != nil {
+		if r.trace != nil {
+			why := "not found"
+			var nf *search.NotFoundError
+			if errors.As(err, &nf) && len(nf.Tried) > 0 {
+				why += "; searched " + strings.Join(nf.Tried, ", ")
+			}
+			r.trace("%s => %s (needed by %s)", req.Name, why, nameOrDash(nameOf(neededBy)))
+		}
 		return nil, false, &MissingError{Name: req.Name, NeededBy: nameOf(neededBy), Err: err}
 	}
 	if o := r.byPath[res.Path]; o != nil {

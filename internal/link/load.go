@@ -228,6 +228,9 @@ func (l *Linker) newProcess(pc ProcConfig) *Process {
 	p.memAlloc = &mmapmem.Allocator{}
 	p.num = l.procSeq.Add(1)
 	p.deps = &depResolver{searcher: l.searcher("", pc.Preopens...), cache: &l.infos, byName: map[string]*object{}, byPath: map[string]*object{}}
+	if l.tracing("libs") {
+		p.deps.trace = func(format string, args ...any) { p.debugf("libs", format, args...) }
+	}
 	return p
 }
 

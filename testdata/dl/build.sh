@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Rebuilds the libdl fixtures under testdata/dl/ (issue 4; see README.md here).
+# Rebuilds the libdl fixtures under testdata/dl/ (see README.md here).
 # Needs clang-19, wasm-ld-19 (lld-19), Debian's wasi-libc and gcc. Recipes are
-# those of /work/shared/TOOLCHAIN.md and testdata/build.sh (helpers in
-# ../recipes.sh): compile -O2 -c, link WITHOUT -O. Deterministic: fixed output
+# those of testdata/build.sh (helpers in ../recipes.sh; README.md, "Building
+# modules for wasmdl"): compile -O2 -c, link WITHOUT -O. Deterministic: fixed output
 # names, relative paths, objects in a temporary folder.
 #
 # Every case is built twice: to wasm (main.wasm + lib*.so, run by
