@@ -92,7 +92,7 @@ func parseDebug(value string, stdout, stderr io.Writer) (map[string]bool, int) {
 			for _, d := range debugTopics {
 				fmt.Fprintf(stdout, "  %-8s %s\n", d.name, d.help)
 			}
-			fmt.Fprint(stdout, "\nTraces go to stderr, one line each, starting with \"wasmdl: CATEGORY: \".\n")
+			fmt.Fprint(stdout, "\nTraces go to stderr, one line each, starting with \"wasmdl[N]: CATEGORY: \" (N numbers the process).\n")
 			return nil, 0
 		}
 		known := false

@@ -280,6 +280,9 @@ func (p *Process) layoutBatch(b *batch) error {
 		p.table = allocator{what: "table", limit: maxTableSlots, unit: 1}
 		if !p.main.info.pic {
 			floor := p.main.info.initialMemory()
+			if floor > limit {
+				return fmt.Errorf("%s: its initial memory of %d bytes exceeds the memory limit of %d bytes", p.main.name, floor, limit)
+			}
 			p.mem.end, p.mem.brk = floor, floor
 			p.memFloor = floor
 			tfloor := uint64(1)
@@ -300,7 +303,7 @@ func (p *Process) layoutBatch(b *batch) error {
 			size := cfg.stackSize()
 			low, err := p.mem.alloc(size, 16)
 			if err != nil {
-				return fmt.Errorf("stack of %d bytes: %w", size, err)
+				return fmt.Errorf("%s: no room for its stack of %d bytes within the memory limit of %d bytes", p.main.name, size, limit)
 			}
 			p.stackLow, p.stackHigh = low, low+size
 		}
@@ -309,7 +312,8 @@ func (p *Process) layoutBatch(b *batch) error {
 			// memory.size reads (memory.go).
 			cell, err := p.mem.alloc(breakCellSize, breakCellSize)
 			if err != nil {
-				return fmt.Errorf("memory: %w", err)
+				return fmt.Errorf("%s: no room for the loader's %d bytes above its initial memory of %d bytes within the memory limit of %d bytes",
+					p.main.name, breakCellSize, p.memFloor, limit)
 			}
 			p.breakCell = cell
 		}
@@ -346,7 +350,7 @@ func (p *Process) layoutBatch(b *batch) error {
 			p.heapBase = alignUp(uint32(p.mem.brk), 16)
 			p.heapEnd = alignUp64(p.mem.brk+pageSize, pageSize)
 			if p.heapEnd > p.mem.limit {
-				return fmt.Errorf("memory: no room for a heap below the limit of %d bytes", p.mem.limit)
+				return fmt.Errorf("%s: no room for a heap within the memory limit of %d bytes", p.main.name, p.mem.limit)
 			}
 			p.mem.end, p.mem.brk = max(p.mem.end, p.heapEnd), p.heapEnd
 			p.programTop = uint32(p.heapEnd / pageSize)

@@ -250,3 +250,46 @@ func TestLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestSideModuleWithoutData: a side module with a dylink.0 section but
+// nothing to place (no data, no table slots) need not import
+// __memory_base, as Emscripten writes it; one with data at fixed
+// addresses is still refused.
+func TestSideModuleWithoutData(t *testing.T) {
+	ctx := context.Background()
+	var m wasmgen.Module
+	m.Export("answer", wasmfile.KindFunc, m.Func(wasmfile.FuncType{Results: []wasmfile.ValType{wasmfile.I32}}, wasmgen.I32Const(nil, 42)))
+	side, err := wasmfile.WithDylink(m.Bytes(), &wasmfile.Dylink{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d wasmgen.Module
+	d.ImportMemory("env", wasmfile.NameMemory, wasmfile.Limits{Min: 1})
+	d.ActiveData(1024, []byte("fixed"))
+	fixed, err := wasmfile.WithDylink(d.Bytes(), &wasmfile.Dylink{MemInfo: wasmfile.MemInfo{MemorySize: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesExtendedConst))
+	defer rt.Close(ctx)
+	l := NewLinker(rt, Config{FS: fstest.MapFS{"libside.so": {Data: side}, "libfixed.so": {Data: fixed}}, Cwd: ".", SearchPaths: []string{"."}})
+	p, err := l.LoadEmpty(ctx, ProcConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	id, err := p.Open(ctx, "libside.so", RTLDNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.Lookup(ctx, id, "answer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := p.Call(ctx, s, nil); err != nil || res[0] != 42 {
+		t.Errorf("answer() = %v, %v", res, err)
+	}
+	if _, err := p.Open(ctx, "libfixed.so", RTLDNow); err == nil || !strings.Contains(err.Error(), "not a position-independent shared library") {
+		t.Errorf("a module with fixed data: %v", err)
+	}
+}

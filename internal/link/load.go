@@ -446,9 +446,31 @@ func (p *Process) checkObjects(b *batch) LinkErrors {
 			}
 			continue
 		}
-		if !o.info.pic {
+		if !o.info.pic && !placesNothing(o.info.file) {
 			errs = append(errs, fmt.Errorf("%s: not a position-independent shared library (it does not import env.__memory_base): rebuild it with -fPIC and link it with -shared", o.name))
 		}
 	}
 	return errs
+}
+
+// placesNothing reports whether a library that does not import
+// env.__memory_base still needs no placing: a side module with a dylink.0
+// section and no data, no table slots and no memory or table of its own
+// (Emscripten writes such modules without the import).
+func placesNothing(f *wasmfile.File) bool {
+	if f.Dylink == nil || f.Dylink.MemInfo.MemorySize != 0 || f.Dylink.MemInfo.TableSize != 0 ||
+		len(f.Memories) > 0 || len(f.Tables) > 0 {
+		return false
+	}
+	for _, d := range f.Data {
+		if d.Mode == wasmfile.ModeActive {
+			return false
+		}
+	}
+	for _, e := range f.Elements {
+		if e.Mode == wasmfile.ModeActive {
+			return false
+		}
+	}
+	return true
 }
