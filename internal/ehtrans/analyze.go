@@ -173,7 +173,7 @@ func (t *translator) analyzeCatch(in *wasmfile.Instr) error {
 	c := clause{all: in.Op == opCatchAll, next: -1}
 	if !c.all {
 		if in.Imm >= uint64(len(t.tags)) {
-			return t.errf(in.Off, "catch of tag %d, but the module has %d tags", in.Imm, len(t.tags))
+			return t.errf(in.Off, "catch of tag %d out of range (%d tags)", in.Imm, len(t.tags))
 		}
 		c.tag = uint32(in.Imm)
 	}

@@ -302,7 +302,7 @@ const (
 // try_table with the handlers that apply to it, if any.
 func (t *translator) emitThrowing(in *wasmfile.Instr) error {
 	if in.Op == opThrow && in.Imm >= uint64(len(t.tags)) {
-		return t.errf(in.Off, "throw of tag %d, but the module has %d tags", in.Imm, len(t.tags))
+		return t.errf(in.Off, "throw of tag %d out of range (%d tags)", in.Imm, len(t.tags))
 	}
 	n, err := t.handlerChain(in)
 	if err != nil {
@@ -311,6 +311,9 @@ func (t *translator) emitThrowing(in *wasmfile.Instr) error {
 	if n == 0 && in.Op != opRethrow {
 		t.put(t.raw[in.Off:in.End]...)
 		return nil
+	}
+	if len(t.code) > t.limit {
+		return t.errf(in.Off, "rewritten code larger than %d bytes", t.limit)
 	}
 	if n > 0 {
 		t.put(opTryTable)
@@ -398,7 +401,7 @@ func (t *translator) appendThrowingType(in *wasmfile.Instr) error {
 		t.code = t.types.appendBlockType(t.code, t.f.Types[t.tags[in.Imm]].Params, nil)
 	case opCall:
 		if in.Imm >= uint64(len(t.funcTypes)) {
-			return t.errf(in.Off, "call of function %d, but the module has %d", in.Imm, len(t.funcTypes))
+			return t.errf(in.Off, "call of function %d out of range (%d functions)", in.Imm, len(t.funcTypes))
 		}
 		t.code = wasmfile.AppendS64(t.code, int64(t.funcTypes[in.Imm]))
 	case opCallIndirect, opCallRef:

@@ -565,7 +565,7 @@ type machine struct {
 
 // errSteps stops an interpretation that takes too long (it should not
 // happen: loops are bounded by fuel and calls go one way).
-const maxSteps = 1 << 20
+const maxSteps = 1 << 18
 
 // run interprets run(x): the value returned, or the exception that
 // escaped. ok is false when the step limit was hit.

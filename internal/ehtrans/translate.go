@@ -193,6 +193,7 @@ type translator struct {
 	funcTypes []uint32 // type index of every function, imported ones first
 	fn        funcState
 
+	limit     int                // largest code section allowed
 	code      []byte             // the function being written
 	scratch   []wasmfile.ValType // block results being assembled
 	order     []int32            // a try's clauses
@@ -253,6 +254,7 @@ func (t *translator) section(id byte) (wasmfile.Section, bool) {
 // first are copied, the others rewritten when they hold a legacy try.
 func (t *translator) codeSection(first int) ([]byte, error) {
 	sec, _ := t.section(wasmfile.SectionCode)
+	t.limit = maxCodeGrowth*int(sec.Size) + maxCodeExtra
 	out := make([]byte, 0, int(sec.Size)+int(sec.Size/8))
 	out = wasmfile.AppendU32(out, uint32(len(t.f.Code)))
 	var body []byte
@@ -279,9 +281,21 @@ func (t *translator) codeSection(first int) ([]byte, error) {
 		}
 		out = wasmfile.AppendU32(out, uint32(len(body)))
 		out = append(out, body...)
+		if len(out) > t.limit {
+			return nil, t.errf(t.f.Code[i].FileOff, "rewritten code section larger than %d bytes", t.limit)
+		}
 	}
 	return out, nil
 }
+
+// The rewritten code section may be at most maxCodeGrowth times the
+// original plus maxCodeExtra bytes: wrapping a call in a try_table adds a
+// few bytes per enclosing catch, and hostile input could otherwise make
+// that quadratic.
+const (
+	maxCodeGrowth = 16
+	maxCodeExtra  = 1 << 20
+)
 
 // assemble copies the module with the new code section and, if types were
 // added, the type section extended at its end.
