@@ -6,14 +6,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
-// TestTranslateMatchesNode runs every fixture, translated, on wazero and
-// compares each exported function's outcome for each input with what
-// Node, which runs the legacy form natively, gave (testdata/expected.json,
-// written by testdata/build.sh).
+// TestTranslateMatchesNode runs every fixture, translated, on wazero (both
+// engines) and compares each exported function's outcome for each input
+// with what Node, which runs the legacy form natively, gave
+// (testdata/expected.json, written by testdata/build.sh).
 func TestTranslateMatchesNode(t *testing.T) {
+	t.Run("default", func(t *testing.T) { testMatchesNode(t, wazero.NewRuntimeConfig()) })
+	t.Run("interpreter", func(t *testing.T) { testMatchesNode(t, wazero.NewRuntimeConfigInterpreter()) })
+}
+
+func testMatchesNode(t *testing.T, cfg wazero.RuntimeConfig) {
 	ctx := context.Background()
 	want := loadExpected(t)
 	for _, name := range sortedKeys(want) {
@@ -26,7 +32,7 @@ func TestTranslateMatchesNode(t *testing.T) {
 			for _, fn := range sortedKeys(want[name]) {
 				t.Run(fn, func(t *testing.T) {
 					// A fresh instance per function, as expect.mjs does.
-					r := newRuntime(ctx)
+					r := wazero.NewRuntimeWithConfig(ctx, cfg.WithCoreFeatures(features).WithCompilationCache(compileCache))
 					defer r.Close(ctx)
 					f := instantiate(t, ctx, r, name, out).ExportedFunction(fn)
 					if f == nil {
