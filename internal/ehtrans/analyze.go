@@ -79,10 +79,16 @@ type funcState struct {
 	frames  []frame
 	ctxs    []ctxNode
 
+	// refTypes are the type indices of the function's call_ref
+	// instructions: each gets a local of type (ref null $t) that holds
+	// the reference while the call is wrapped in a try_table.
+	refTypes []uint32
+	refLocal map[uint32]uint32 // type index -> position in refTypes
+
 	// Emitter state.
 	depth    int32  // open output labels, the function's included
 	next     int32  // index of the next try
-	exnBase  uint64 // index of the first new exnref local
+	exnBase  uint64 // index of the first new local: the call_ref locals, then the exnref ones
 	exnDepth uint64 // handlers that keep an exnref, open at this point
 	exnMax   uint64 // new exnref locals needed
 }
@@ -107,7 +113,9 @@ func (s *funcState) frameAt(depth uint64) *frame {
 // analyze is the first pass over defined function i.
 func (t *translator) analyze(i int) error {
 	s := &t.fn
-	*s = funcState{index: i, tries: s.tries[:0], clauses: s.clauses[:0], frames: s.frames[:0], ctxs: s.ctxs[:0]}
+	clear(s.refLocal)
+	*s = funcState{index: i, tries: s.tries[:0], clauses: s.clauses[:0], frames: s.frames[:0], ctxs: s.ctxs[:0],
+		refTypes: s.refTypes[:0], refLocal: s.refLocal}
 	s.frames = append(s.frames, frame{kind: frameFunc})
 	done := false
 	err := t.f.EachInstruction(i, func(in *wasmfile.Instr) error {
@@ -150,6 +158,14 @@ func (t *translator) analyze(i int) error {
 			}
 		case opBrTable:
 			return t.checkBrTable(in)
+		case opCallRef:
+			if _, ok := s.refLocal[uint32(in.Imm)]; !ok {
+				if s.refLocal == nil {
+					s.refLocal = map[uint32]uint32{}
+				}
+				s.refLocal[uint32(in.Imm)] = uint32(len(s.refTypes))
+				s.refTypes = append(s.refTypes, uint32(in.Imm))
+			}
 		}
 		return nil
 	})

@@ -14,8 +14,10 @@
 // that block types of the rewrite need and the module lacks are appended
 // after the existing ones, so no index moves. Tags, imports, exports and
 // every other section are copied byte for byte. A rewritten body keeps
-// its locals and gets, when a rethrow needs them, extra locals of type
-// exnref after them. DWARF and other custom sections that point into the
+// its locals and gets new ones after them: one (ref null $t) for each
+// type $t it call_refs (the reference waits there while the call is
+// wrapped), then as many exnref locals as handlers that a rethrow names
+// are nested. DWARF and other custom sections that point into the
 // code are not adjusted (wazero only uses DWARF for stack traces).
 //
 // # The rewrite
@@ -58,7 +60,8 @@
 // naming something other than a catch) gives a *wasmfile.FormatError
 // naming the function index and the byte offset. Limits keep hostile input
 // linear: at most 256 different tags and 4096 catch clauses around one
-// instruction. A delegate past a try_table already in the input (a module
+// instruction, and a code section at most 16 times the original plus
+// 1 MiB. A delegate past a try_table already in the input (a module
 // mixing both forms in one function) is refused.
 //
 // See SJLJ.md for the runtime contract of clang's setjmp/longjmp lowering,

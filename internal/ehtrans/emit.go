@@ -63,15 +63,20 @@ func (t *translator) rewrite(i int, out []byte) ([]byte, error) {
 	if err := t.f.EachInstruction(i, t.emit); err != nil {
 		return nil, err
 	}
-	if s.exnBase+s.exnMax > 1<<32-1 {
+	if s.exnBase+uint64(len(s.refTypes))+s.exnMax > 1<<32-1 {
 		return nil, t.errf(t.f.Code[i].FileOff, "too many locals")
 	}
+	entries += len(s.refTypes)
 	if s.exnMax > 0 {
 		entries++ // the new exnref locals
 	}
 	out = wasmfile.AppendU32(out, uint32(entries))
 	_, n := uleb32(body)
 	out = append(out, body[n:codeStart]...)
+	for _, ty := range s.refTypes {
+		out = append(out, 1, 0x63) // one (ref null $ty)
+		out = wasmfile.AppendS64(out, int64(ty))
+	}
 	if s.exnMax > 0 {
 		out = wasmfile.AppendU32(out, uint32(s.exnMax))
 		out = append(out, byte(exnRef))
@@ -265,7 +270,7 @@ func (t *translator) emitCatch(f *frame) {
 	if !f.handler {
 		f.handler, f.ctx = true, f.outer
 		if ti.ref {
-			f.exn = uint32(s.exnBase + s.exnDepth)
+			f.exn = uint32(s.exnBase + uint64(len(s.refTypes)) + s.exnDepth)
 			s.exnDepth++
 			s.exnMax = max(s.exnMax, s.exnDepth)
 		}
@@ -315,6 +320,14 @@ func (t *translator) emitThrowing(in *wasmfile.Instr) error {
 	if len(t.code) > t.limit {
 		return t.errf(in.Off, "rewritten code larger than %d bytes", t.limit)
 	}
+	var ref uint32
+	if n > 0 && in.Op == opCallRef {
+		// The reference waits in a local, so that the try_table has
+		// the callee's own type.
+		ref = uint32(t.fn.exnBase) + t.fn.refLocal[uint32(in.Imm)]
+		t.put(opLocalSet)
+		t.putU32(ref)
+	}
 	if n > 0 {
 		t.put(opTryTable)
 		if err := t.appendThrowingType(in); err != nil {
@@ -323,11 +336,16 @@ func (t *translator) emitThrowing(in *wasmfile.Instr) error {
 		t.putU32(uint32(n))
 		t.put(t.chain...)
 	}
-	if in.Op == opRethrow {
+	switch {
+	case in.Op == opRethrow:
 		t.put(opLocalGet)
 		t.putU32(t.fn.frameAt(in.Imm).exn)
 		t.put(opThrowRef)
-	} else {
+	case in.Op == opCallRef && n > 0:
+		t.put(opLocalGet)
+		t.putU32(ref)
+		t.put(t.raw[in.Off:in.End]...)
+	default:
 		t.put(t.raw[in.Off:in.End]...)
 	}
 	if n > 0 {
@@ -404,17 +422,19 @@ func (t *translator) appendThrowingType(in *wasmfile.Instr) error {
 			return t.errf(in.Off, "call of function %d out of range (%d functions)", in.Imm, len(t.funcTypes))
 		}
 		t.code = wasmfile.AppendS64(t.code, int64(t.funcTypes[in.Imm]))
-	case opCallIndirect, opCallRef:
+	case opCallRef:
 		if in.Imm >= uint64(len(t.f.Types)) {
 			return t.errf(in.Off, "type index %d out of range (%d types)", in.Imm, len(t.f.Types))
 		}
+		t.code = wasmfile.AppendS64(t.code, int64(in.Imm))
+	case opCallIndirect:
+		if in.Imm >= uint64(len(t.f.Types)) {
+			return t.errf(in.Off, "type index %d out of range (%d types)", in.Imm, len(t.f.Types))
+		}
+		// The callee's parameters, then the table index.
 		ft := t.f.Types[in.Imm]
-		// The callee's parameters, then the table index or the
-		// function reference.
 		key := appendVals(append(t.types.key2[:0], 0x60), ft.Params, 1)
-		if in.Op == opCallRef {
-			key = wasmfile.AppendS64(append(key, 0x63), int64(in.Imm))
-		} else if t.table64(in.Imm2) {
+		if t.table64(in.Imm2) {
 			key = append(key, byte(wasmfile.I64))
 		} else {
 			key = append(key, byte(wasmfile.I32))

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
@@ -175,5 +178,43 @@ func TestTranslateMultiValueTypes(t *testing.T) {
 	}
 	if strings.Join(added, "; ") != strings.Join(want, "; ") {
 		t.Errorf("added types %q, want %q", added, want)
+	}
+}
+
+// TestTranslateCallRef checks a call_ref inside a try body: its reference
+// waits in a new (ref null $t) local so that the try_table around the
+// call has the callee's type, and the module still parses.
+func TestTranslateCallRef(t *testing.T) {
+	i32 := wasmfile.I32
+	ft := wasmfile.FuncType{Params: []wasmfile.ValType{i32}, Results: []wasmfile.ValType{i32}}
+	m := &wasmgen.Module{}
+	m.Type(ft)
+	m.Tag(wasmfile.FuncType{Params: []wasmfile.ValType{i32}})
+	// callee(x): throws 42 if x == 0, else returns x+1.
+	callee := m.Func(ft, []byte{0x20, 0x00, 0x45, 0x04, 0x40, 0x41, 42, 0x08, 0x00, 0x0b, 0x20, 0x00, 0x41, 0x01, 0x6a})
+	// run(x): try (result i32) (call_ref (x) (ref.func callee)) catch 0 (+100) end
+	run := m.Func(ft, []byte{0x06, 0x7f, 0x20, 0x00, 0xd2, byte(callee), 0x14, 0x00, 0x07, 0x00, 0x41, 0xe4, 0x00, 0x6a, 0x0b})
+	m.Export("callee", wasmfile.KindFunc, callee)
+	m.Export("run", wasmfile.KindFunc, run)
+	out, err := Translate(m.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wasmfile.Parse(out); err != nil {
+		t.Fatalf("output does not parse: %v", err)
+	}
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().
+		WithCoreFeatures(features|experimental.CoreFeaturesTypedFunctionReferences))
+	defer r.Close(ctx)
+	mod, err := r.Instantiate(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for x, want := range map[int32]int32{0: 142, 5: 6, -1: 0} {
+		res, err := mod.ExportedFunction("run").Call(ctx, api.EncodeI32(x))
+		if err != nil || api.DecodeI32(res[0]) != want {
+			t.Errorf("run(%d) = %v, %v; want %d", x, res, err, want)
+		}
 	}
 }
