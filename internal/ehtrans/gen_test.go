@@ -36,7 +36,7 @@ const (
 	nContinue                 // if fuel: fuel--, br depth (a loop)
 	nBrTable                  // br_table over local a
 	nThrow                    // if cond: throw tag with locals a, b
-	nCall                     // local b = call fn(local a)
+	nCall                     // local b = call fn(local a); cond: call_indirect
 	nTry                      // try with catches, without, or delegating
 	nRethrow                  // if cond: rethrow depth
 	nReturn                   // if cond: return acc
@@ -193,7 +193,8 @@ func (g *generator) stmt() node {
 	case c == 7 || c == 8:
 		return g.throw()
 	case c == 9 && g.fn+1 < g.nfuncs:
-		return node{kind: nCall, fn: g.fn + 1 + g.src.intn(g.nfuncs-g.fn-1), a: g.local(), b: g.scratch()}
+		return node{kind: nCall, fn: g.fn + 1 + g.src.intn(g.nfuncs-g.fn-1), a: g.local(), b: g.scratch(),
+			cond: g.src.intn(2) == 0} // cond: through the table
 	case (c == 10 || c == 11 || c == 12) && !deep:
 		return g.try(c == 12)
 	case c == 13:
@@ -306,6 +307,13 @@ func (p *program) encode() []byte {
 	for _, ps := range e.tagParams {
 		m.Tag(wasmfile.FuncType{Params: ps})
 	}
+	// Every function sits in table 0 at its own index.
+	m.Table(wasmfile.Limits{Min: uint64(len(p.funcs))})
+	var elems []uint32
+	for i := range p.funcs {
+		elems = append(elems, uint32(i))
+	}
+	m.ActiveElem(0, elems)
 	for _, f := range p.funcs {
 		e.b = []byte{1, numLocals - 1, byte(i32)}
 		e.b = append(e.b, 0x41, initialFuel, 0x21, lFuel) // fuel = initialFuel
@@ -462,8 +470,13 @@ func (e *encoder) stmt(n *node) {
 		}
 	case nCall:
 		e.get(n.a)
-		e.op(0x10)
-		e.u(n.fn)
+		if n.cond {
+			e.i32(int32(n.fn))
+			e.op(0x11, 0x00, 0x00) // call_indirect (type 0) table 0
+		} else {
+			e.op(0x10)
+			e.u(n.fn)
+		}
 		e.set(n.b)
 		e.get(n.b)
 		e.mix()
