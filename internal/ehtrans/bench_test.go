@@ -28,12 +28,17 @@ func benchTranslate(b *testing.B, module []byte) {
 	size := codeSize(b, module)
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		if _, err := Translate(module); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(b.N)/(float64(size)/1e6), "ms/MB")
+	mb := float64(size) / 1e6
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(b.N)/mb, "ms/MB")
+	if cpu > 0 {
+		b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/1e6/float64(b.N)/mb, "cpu-ms/MB")
+	}
 }
 
 // BenchmarkTranslate translates clang-19's setjmp/longjmp output: 70
@@ -64,6 +69,7 @@ func benchLoop(b *testing.B, name, fn string, n int32, want int32) {
 	r := newRuntime(ctx)
 	defer r.Close(ctx)
 	mod := instantiate(b, ctx, r, name, out)
+	cpu := processCPU()
 	for b.Loop() {
 		// A fresh function each time: wazero v1.12 grows a call
 		// engine's stack by 16 bytes at each exception it catches and
@@ -76,6 +82,9 @@ func benchLoop(b *testing.B, name, fn string, n int32, want int32) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/iter")
+	if cpu > 0 {
+		b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/iter")
+	}
 }
 
 // BenchmarkRun measures translated code on wazero: a throw caught by a
