@@ -41,8 +41,8 @@ func benchTranslate(b *testing.B, module []byte) {
 	}
 }
 
-// BenchmarkTranslate translates clang-19's setjmp/longjmp output: 70
-// functions that call setjmp, each with tries and delegates.
+// BenchmarkTranslate translates clang-19's setjmp/longjmp output: 77
+// functions, 72 of them with tries (74 tries, 2 delegates), 33 KB of code.
 func BenchmarkTranslate(b *testing.B) {
 	benchTranslate(b, readTestdata(b, "sjlj/libsjlj.so"))
 }
