@@ -1,5 +1,5 @@
 # wasmdl build helpers. `make help` lists the targets.
-# Fixtures need clang-19, lld-19 (wasm-ld-19), wasi-libc, wabt, emscripten, gcc, python3.
+# Fixtures need clang-19, lld-19 (wasm-ld-19), wasi-libc, wabt, emscripten, gcc, python3, node.
 
 SHELL := /bin/bash
 
@@ -17,10 +17,11 @@ fixtures:
 	bash testdata/dl/build.sh
 	bash testdata/mem/build.sh
 	bash internal/check/testdata/build.sh
+	bash internal/ehtrans/testdata/build.sh
 
 fixtures-check: fixtures
-	git diff --exit-code -- testdata internal/check/testdata
-	@untracked="$$(git ls-files --others --exclude-standard -- testdata internal/check/testdata)"; \
+	git diff --exit-code -- testdata internal/check/testdata internal/ehtrans/testdata
+	@untracked="$$(git ls-files --others --exclude-standard -- testdata internal/check/testdata internal/ehtrans/testdata)"; \
 	if [ -n "$$untracked" ]; then \
 		echo "untracked files under testdata/ (commit them or fix build.sh):"; \
 		echo "$$untracked"; \

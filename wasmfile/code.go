@@ -116,15 +116,56 @@ func (f *File) EachInstruction(i int, fn func(*Instr) error) error {
 	var in Instr
 	for c.left() > 0 {
 		var err error
-		if in, err = c.instr(); err != nil {
+		if in, err = c.nextInstr(); err != nil {
 			return err
 		}
-		in.End = int64(c.off)
 		if err := fn(&in); err != nil {
 			return err
 		}
 	}
-	if in.Op != OpEnd {
+	return c.checkLastEnd(in)
+}
+
+// EachInstructionIn is EachInstruction for a module that has not been
+// parsed into a File: it decodes the function body that occupies
+// module[start:end] (local declarations, then the code) and passes each
+// instruction to fn by value, so that it allocates nothing. Offsets in
+// the instructions and errors are indices into module; index names the
+// body in errors ("code[index]"). A caller that only needs to know
+// whether some instruction occurs can walk the code section with it
+// without the cost of [Parse].
+func EachInstructionIn(module []byte, start, end, index int, fn func(Instr) error) error {
+	if start < 0 || start > end || end > len(module) {
+		return fmt.Errorf("wasmfile: body range [%d, %d) outside the module (%d bytes)", start, end, len(module))
+	}
+	c := &cursor{b: module, off: start, end: end, section: "code section"}
+	c.setItem("code", int64(index))
+	if err := c.skipLocals(); err != nil {
+		return err
+	}
+	var in Instr
+	for c.left() > 0 {
+		var err error
+		if in, err = c.nextInstr(); err != nil {
+			return err
+		}
+		if err := fn(in); err != nil {
+			return err
+		}
+	}
+	return c.checkLastEnd(in)
+}
+
+// nextInstr decodes the next instruction and records where it ends.
+func (c *cursor) nextInstr() (Instr, error) {
+	in, err := c.instr()
+	in.End = int64(c.off)
+	return in, err
+}
+
+// checkLastEnd checks that a body's last instruction is end.
+func (c *cursor) checkLastEnd(last Instr) error {
+	if last.Op != OpEnd {
 		return c.errf(c.off, ErrUnexpectedEOF, "function body does not end with end")
 	}
 	return nil

@@ -130,3 +130,40 @@ func TestInstructionsErrors(t *testing.T) {
 		t.Errorf("Instructions of an undecodable body: %v", err)
 	}
 }
+
+// TestEachInstructionIn checks that decoding a body of an unparsed module
+// gives what EachInstruction gives, without allocating, and reports a
+// truncated body at its absolute offset.
+func TestEachInstructionIn(t *testing.T) {
+	f := codeFile(t, nil)
+	want, err := f.Instructions(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := &f.Code[0]
+	start := int(body.FileOff)
+	end := start + len(body.Bytes())
+	var got []Instr
+	if err := EachInstructionIn(f.Raw(), start, end, 0, func(in Instr) error {
+		got = append(got, in)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	n := 0
+	count := func(Instr) error { n++; return nil }
+	if a := testing.AllocsPerRun(10, func() { _ = EachInstructionIn(f.Raw(), start, end, 0, count) }); a != 0 {
+		t.Errorf("%v allocations per call", a)
+	}
+	err = EachInstructionIn(f.Raw(), start, end-1, 0, count)
+	var fe *FormatError
+	if !errors.As(err, &fe) || fe.Off != int64(end-1) || fe.Item != "code[0]" {
+		t.Errorf("truncated body: got %v", err)
+	}
+	if err := EachInstructionIn(f.Raw(), end, start, 0, count); err == nil {
+		t.Error("reversed range accepted")
+	}
+}
