@@ -20,7 +20,7 @@ source "$TD/recipes.sh"
 
 # ------------------------------------------------- remove stale outputs ----
 
-find reader seed link \( -name '*.wasm' -o -name '*.so' -o -name expected.stdout \
+find reader seed link eh \( -name '*.wasm' -o -name '*.so' -o -name expected.stdout \
   -o -name expected.exit -o -name '*.objdump' \) -type f -delete 2>/dev/null || true
 
 # ------------------------------------------------------------- reader/ ----
@@ -245,5 +245,41 @@ at link/errors/weakcall
 solib libweakcall.so weakcall.c
 errprog libweakcall.so
 echo 134 >expected.exit # a trap, like a native crash in abort()
+
+
+# ---------------------------------------------------------------- eh/ ----
+
+say eh/sjlj
+at eh/sjlj
+SJLJ=(-I../../../guest/include -mexception-handling -mllvm -wasm-enable-sjlj)
+XCFLAGS="${SJLJ[*]}" solib libjump.so jump.c
+XCFLAGS="${SJLJ[*]}" solib libplug.so plug.c
+native_lib libjump.so jump.c
+native_lib libplug.so plug.c
+EXTRA_CFLAGS="${SJLJ[*]}" libc_main main.wasm main.c libjump.so
+NATIVE_LDLIBS=-ldl native_main libjump.so
+expect
+
+
+# wat fixtures in the legacy exception-handling form clang emits, made
+# position-independent modules by adding a dylink.0 section.
+#   watmod OUT SRC.wat [dylinkedit flags...]
+watmod() {
+  local out=$1 src=$2 rel=${PWD#"$TD"/}
+  shift 2
+  wat2wasm --enable-exceptions -o "$TMP/wat.wasm" "$src"
+  (cd "$TD/.." && go run ./internal/cmd/dylinkedit "$@" -o "testdata/$rel/$out" "$TMP/wat.wasm")
+}
+
+say eh/tags
+at eh/tags
+watmod libthrow.so throw.wat
+watmod libdyn.so dyn.wat
+watmod main.wasm main.wat -needed libthrow.so
+echo 55 >expected.exit # 50 + the five checks of main.wat
+
+at eh/errors/uncaught
+watmod main.wasm main.wat -needed libdyn.so
+echo 134 >expected.exit
 
 say done

@@ -303,7 +303,10 @@ func (k *bodyChecker) readLocals(s *bodyState, params uint64) error {
 // step accounts for one instruction.
 func (k *bodyChecker) step(s *bodyState, in *Instr) error {
 	switch in.Op {
-	case OpBlock, OpLoop, OpIf, 0x06, 0x1f: // try, try_table
+	case 0x06: // try: the legacy exception-handling form
+		k.f.legacyEH = true
+		return k.enter(s, in)
+	case OpBlock, OpLoop, OpIf, 0x1f: // try_table
 		return k.enter(s, in)
 	case OpElse, 0x07, 0x19: // else, catch, catch_all
 		if err := s.unit(1); err != nil {

@@ -38,6 +38,7 @@ type File struct {
 
 	raw       []byte
 	skipNames bool   // Options.SkipNames
+	legacyEH  bool   // a body has a legacy try
 	lim       Bounds // Options.Bounds with the defaults filled in
 	sawNames  bool   // the first "name" section has been checked
 
@@ -335,3 +336,9 @@ func (f *File) GlobalName(idx uint32) string {
 	}
 	return f.Names.Globals[idx]
 }
+
+// UsesLegacyExceptions reports whether a function body uses the legacy
+// exception-handling instructions (try, catch, delegate...), which clang
+// 16 to 19 and Emscripten emit and which some runtimes, wazero among them,
+// do not run.
+func (f *File) UsesLegacyExceptions() bool { return f.legacyEH }

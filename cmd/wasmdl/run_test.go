@@ -95,7 +95,7 @@ func wantExit(dir string, def int) int {
 // TestRunMatchesNative runs every C program split into shared libraries and
 // compares with the output of the same C under Linux's ld.so.
 func TestRunMatchesNative(t *testing.T) {
-	cases := findCases(t, "../../testdata/link", "../../testdata/dl", "../../testdata/mem")
+	cases := findCases(t, "../../testdata/link", "../../testdata/dl", "../../testdata/mem", "../../testdata/eh")
 	cases = append(cases, runCase{name: "seed/pic", dir: "../../testdata/seed/pic"})
 	if len(cases) < 10 {
 		t.Fatalf("found only %d fixture programs; run make fixtures", len(cases))
@@ -143,7 +143,7 @@ func checkNative(t *testing.T, dir, stdout, stderr string, status int) {
 // TestRunErrors checks load and link failures: exit status 127 and the
 // ld.so-style message naming the library or symbol.
 func TestRunErrors(t *testing.T) {
-	cases := findCases(t, "../../testdata/link/errors")
+	cases := findCases(t, "../../testdata/link/errors", "../../testdata/eh/errors")
 	if len(cases) == 0 {
 		t.Fatal("no error fixtures")
 	}

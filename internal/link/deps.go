@@ -3,10 +3,12 @@ package link
 import (
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"path"
 	"strings"
 	"sync"
 
+	"github.com/wasmdl/wasmdl/internal/ehtrans"
 	"github.com/wasmdl/wasmdl/internal/search"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
@@ -28,7 +30,7 @@ func (c *infoCache) get(data []byte) (*moduleInfo, error) {
 	c.mu.Lock()
 	mi := c.bySrc[&data[0]]
 	c.mu.Unlock()
-	if mi != nil && len(mi.data) == len(data) {
+	if mi != nil && mi.srcLen == len(data) {
 		return mi, nil
 	}
 	key := sha256.Sum256(data)
@@ -44,11 +46,24 @@ func (c *infoCache) get(data []byte) (*moduleInfo, error) {
 	if mi != nil {
 		return mi, nil
 	}
+	src := &data[0]
 	f, err := wasmfile.Options{SkipNames: true}.Parse(data)
 	if err != nil {
 		return nil, err
 	}
+	srcLen := len(data)
+	if f.UsesLegacyExceptions() {
+		// From here on the module is its try_table form: what wazero
+		// runs, and what the merge reads (see exceptions.go).
+		if data, err = ehtrans.TranslateFile(f); err != nil {
+			return nil, err
+		}
+		if f, err = (wasmfile.Options{SkipNames: true}).Parse(data); err != nil {
+			return nil, fmt.Errorf("internal error: translated exception handling does not read back: %w", err)
+		}
+	}
 	mi = newModuleInfo(f, data, hashKey(key))
+	mi.srcLen = srcLen
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.m[key]; old != nil {
@@ -59,7 +74,7 @@ func (c *infoCache) get(data []byte) (*moduleInfo, error) {
 		c.bySrc = map[*byte]*moduleInfo{}
 	}
 	c.m[key] = mi
-	c.bySrc[&data[0]] = mi
+	c.bySrc[src] = mi
 	c.order = append(c.order, key)
 	for len(c.m) > maxCached {
 		old := c.m[c.order[0]]

@@ -15,7 +15,7 @@ import (
 // instantiation maps them to the instance that provides the item; "$o<N>"
 // is object number N of the process.
 const (
-	modShared = "$shared" // memory, table, stack pointer, tags (see Process.provider)
+	modShared = "$shared" // memory, table, stack pointer (see Process.provider)
 	modHost   = "$host"   // wasmdl's host functions
 )
 
@@ -59,6 +59,7 @@ const (
 	bindTrampoline                  // call_indirect through the definer's slot (definer not instantiated yet)
 	bindHost                        // a wasmdl host function (libdl)
 	bindMissingWeak                 // weak and undefined: trap with the name when called
+	bindSjlj                        // the loader's setjmp/longjmp runtime (exceptions.go)
 )
 
 // sharedItem names where one of the process-wide items comes from.
@@ -224,7 +225,7 @@ func (p *Process) planImports(o *object, k int, funcs map[string]*funcBinding, h
 			}
 			renames[i] = [2]string{p.sharedModName(item), src.export}
 		case wasmfile.RoleTag:
-			renames[i] = [2]string{p.sharedModName("tag:" + im.Name), im.Name}
+			renames[i] = [2]string{modTag + im.Name, "tag"}
 		case wasmfile.RoleMemoryBase, wasmfile.RoleTableBase, wasmfile.RoleGlobal:
 			if im.Global.Type != wasmfile.I32 {
 				return nil, nil, fmt.Errorf("%s: import env.%s must be an i32 global, is %s", o.name, im.Name, im.Global)
@@ -254,6 +255,8 @@ func (p *Process) planImports(o *object, k int, funcs map[string]*funcBinding, h
 				renames[i] = [2]string{defs.name(b.def), b.name}
 			case bindHost:
 				renames[i] = [2]string{modHost, b.name}
+			case bindSjlj:
+				renames[i] = [2]string{sjljModule, b.name}
 			case bindTrampoline:
 				renames[i] = h.trampoline(b)
 			case bindMissingWeak:
@@ -337,9 +340,8 @@ func buildTrampFiller(tramps []slotFill) ([]byte, []*object) {
 }
 
 // buildEnv generates the process environment: whichever of memory, table
-// and stack pointer the main module does not provide itself, plus one tag
-// per exception tag name imported by any module.
-func buildEnv(mem *wasmfile.Limits, table *wasmfile.Limits, stackTop *uint32, tags map[string]wasmfile.FuncType) []byte {
+// and stack pointer the main module does not provide itself.
+func buildEnv(mem *wasmfile.Limits, table *wasmfile.Limits, stackTop *uint32) []byte {
 	var m wasmgen.Module
 	if mem != nil {
 		m.Export(wasmfile.NameMemory, wasmfile.KindMemory, m.Memory(*mem))
@@ -349,14 +351,6 @@ func buildEnv(mem *wasmfile.Limits, table *wasmfile.Limits, stackTop *uint32, ta
 	}
 	if stackTop != nil {
 		m.Export(wasmfile.NameStackPointer, wasmfile.KindGlobal, m.GlobalI32(true, int32(*stackTop)))
-	}
-	names := make([]string, 0, len(tags))
-	for n := range tags {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		m.Export(n, wasmfile.KindTag, m.Tag(tags[n]))
 	}
 	return m.Bytes()
 }

@@ -90,6 +90,13 @@ func (l *Linker) hostFuncs() []hostFunc {
 		{name: hostWeakMissing, params: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
 			panic(&WeakCallError{Msg: l.messages.text(int32(stack[0]))})
 		}},
+		{name: hostUncaught, params: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
+			tag := "?"
+			if p != nil && int(stack[0]) < len(p.guardTags) {
+				tag = p.guardTags[stack[0]]
+			}
+			panic(&UncaughtError{Tag: tag})
+		}},
 	}
 	fs = append(fs, l.libdlFuncs()...)
 	for _, h := range l.cfg.HostFuncs {
@@ -209,12 +216,18 @@ func (l *Linker) processOf(m api.Module) *Process {
 // isHostFunc reports whether wasmdl itself provides function name, and its
 // signature.
 func (l *Linker) isHostFunc(name string) (wasmfile.FuncType, bool) {
+	switch name {
+	case hostWeakMissing, hostExitRunner, hostUncaught:
+		return wasmfile.FuncType{}, false // the loader's own, not for guests' imports
+	}
+	return l.hostType(name)
+}
+
+// hostType is the signature of wasmdl's host function name.
+func (l *Linker) hostType(name string) (wasmfile.FuncType, bool) {
 	l.hostTypesOnce.Do(func() {
 		l.hostTypes = map[string]wasmfile.FuncType{}
 		for _, h := range l.hostFuncs() {
-			if h.name == hostWeakMissing {
-				continue
-			}
 			var t wasmfile.FuncType
 			for _, v := range h.params {
 				t.Params = append(t.Params, wasmfile.ValType(v))

@@ -36,11 +36,12 @@ func (p *Process) resolve(name string, o *object, b *batch, defs []*object) api.
 		return p.l.wasi
 	case name == modHost:
 		return p.l.host
+	case strings.HasPrefix(name, modTag):
+		return p.tagMods[strings.TrimPrefix(name, modTag)]
+	case name == sjljModule:
+		return p.sjlj
 	case strings.HasPrefix(name, modShared):
 		item := strings.TrimPrefix(name, modShared)
-		if strings.HasPrefix(item, "tag:") {
-			return p.env
-		}
 		if s := p.shared[item]; s.provider != nil {
 			return s.provider.instance
 		}
@@ -107,6 +108,9 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 			return err
 		}
 	}
+	if err := p.ensureExceptions(ctx, b); err != nil {
+		return err
+	}
 	var err error
 	if b.gotMemMod, err = p.instantiateGenerated(ctx, "GOT.mem", buildGOT(b.gotMem), nil, b, nil); err != nil {
 		return err
@@ -118,7 +122,7 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 		return err
 	}
 	for _, o := range b.instOrder {
-		if err := p.syncSpaces(ctx); err != nil {
+		if err := p.ensureExceptions(ctx, b); err != nil {
 			return err
 		}
 		if err := p.instantiateObject(ctx, o, b); err != nil {
@@ -188,6 +192,9 @@ func (p *Process) instantiateMerged(ctx context.Context, b *batch) error {
 		}
 	}
 	if err := p.syncSpaces(ctx); err != nil {
+		return err
+	}
+	if err := p.ensureExceptions(ctx, b); err != nil {
 		return err
 	}
 	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, p.main, b, nil) })
@@ -319,7 +326,7 @@ func (p *Process) createEnv(ctx context.Context, b *batch) error {
 		top := p.stackHigh
 		sp = &top
 	}
-	env, err := p.instantiateGenerated(ctx, "environment", buildEnv(mem, table, sp, p.tags), nil, b, nil)
+	env, err := p.instantiateGenerated(ctx, "environment", buildEnv(mem, table, sp), nil, b, nil)
 	if err != nil {
 		return err
 	}

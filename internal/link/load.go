@@ -74,15 +74,18 @@ type Process struct {
 	stackHigh       uint32
 	heapBase        uint32 // a PIE main's heap: [heapBase, heapEnd)
 	heapEnd         uint64
-	memFloor        uint64             // a non-PIE main's own memory: data, stack, heap
-	breakCell       uint32             // what the virtual memory.size reads (memory.go)
-	loaderEnd       uint32             // memory size in pages after the loader last grew it
-	programTop      uint32             // the program's break in pages (memory.go)
-	guestBufs       []Region           // loader memory written at run time (argv, dlerror, dladdr)
-	tableFloor      uint64             // a non-PIE main's own table slots
-	slots           map[slotKey]uint32 // the one table slot of each function
-	hostSlots       map[string]uint32  // slots of wasmdl host functions whose address was taken
-	tags            map[string]wasmfile.FuncType
+	memFloor        uint64                       // a non-PIE main's own memory: data, stack, heap
+	breakCell       uint32                       // what the virtual memory.size reads (memory.go)
+	loaderEnd       uint32                       // memory size in pages after the loader last grew it
+	programTop      uint32                       // the program's break in pages (memory.go)
+	guestBufs       []Region                     // loader memory written at run time (argv, dlerror, dladdr)
+	tableFloor      uint64                       // a non-PIE main's own table slots
+	slots           map[slotKey]uint32           // the one table slot of each function
+	hostSlots       map[string]uint32            // slots of wasmdl host functions whose address was taken
+	tags            map[string]wasmfile.FuncType // exception tags by name (exceptions.go)
+	tagMods         map[string]api.Module        // the module of each tag
+	sjlj            api.Module                   // the setjmp/longjmp runtime, once needed
+	guardTags       []string                     // tag names by the number a guard reports
 	wasiOwner       api.Module
 	generated       []api.Module // generated instances, for Close
 	tombstones      []tombstone
@@ -129,6 +132,7 @@ type batch struct {
 	gotMem    map[string]uint32
 	gotFunc   map[string]uint32
 	bindTrace []bindTrace // WASMDL_DEBUG=bindings, printed after planBatch
+	usesSjlj  bool        // some import binds to the loader's setjmp/longjmp runtime
 	gotMemMod api.Module
 	gotFunMod api.Module
 	hub       api.Module // bases, layout globals, trampolines and stubs

@@ -42,7 +42,7 @@ import (
 // dlopen import from the merged instance, where each library's functions
 // are exported under the prefix in object.exportPrefix.
 //
-// Modules the merge does not understand (their own memory or table, tags,
+// Modules the merge does not understand (their own memory or table,
 // typed references, undecodable code) are refused with a reason
 // (WASMDL_DEBUG=merge prints it); the batch is then instantiated module by
 // module, exactly as a dlopen batch always is.
@@ -92,6 +92,7 @@ type mergeComp struct {
 	funcBase uint32
 	types    []uint32
 	globals  []uint32  // by the object's global index
+	tags     []uint32  // by the object's tag index
 	consts   []*uint64 // value of each imported global that became a constant
 	// fold holds, for each global whose value is a constant nobody may
 	// write (bases, GOT entries, data symbols' addresses), the constant
@@ -228,6 +229,9 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 		ref := mg.extra("memory.size", extraFunc{typ: memorySizeType, body: memorySizeBody(p.breakCell)})
 		mg.memorySize = int64(ref.index)
 	}
+	if err := mg.defineTags(); err != nil {
+		return nil, err
+	}
 	if err := mg.placeFuncs(); err != nil {
 		return nil, err
 	}
@@ -279,15 +283,10 @@ func mergeable(o *object) error {
 		return refuse("%s defines its own memory", o.name)
 	case len(f.Tables) > 0:
 		return refuse("%s defines its own table", o.name)
-	case len(f.Tags) > 0:
-		return refuse("%s defines exception tags", o.name)
 	case f.NumImportedMemories() > 1 || f.NumImportedTables() > 1:
 		return refuse("%s imports more than one memory or table", o.name)
 	}
 	for _, im := range f.Imports {
-		if im.Kind == wasmfile.KindTag {
-			return refuse("%s imports exception tags", o.name)
-		}
 		if im.Kind == wasmfile.KindTable && im.Table.Elem != wasmfile.FuncRef {
 			return refuse("%s imports a table of %s", o.name, im.Table.Elem)
 		}
@@ -355,6 +354,17 @@ func (mg *merger) importPass(h *hub, renames map[*object]map[int][2]string) erro
 					}
 					mg.shared["memory"] = mg.m.ImportMemory(r[0], r[1], lim)
 				}
+			case wasmfile.KindTag:
+				if !renamed || int(im.Tag.TypeIndex) >= len(f.Types) {
+					return refuse("%s imports tag %s.%s", o.name, im.Module, im.Name)
+				}
+				key := "t\x00" + r[0]
+				ti, ok := mg.imports[key]
+				if !ok {
+					ti = mg.m.ImportTag(r[0], r[1], f.Types[im.Tag.TypeIndex])
+					mg.imports[key] = ti
+				}
+				c.tags = append(c.tags, ti)
 			case wasmfile.KindTable:
 				if !renamed {
 					return refuse("%s imports table %s.%s", o.name, im.Module, im.Name)
@@ -409,6 +419,8 @@ func (mg *merger) funcImport(k int, c *mergeComp, im *wasmfile.Import, r [2]stri
 		wt := wasmfile.FuncType{Params: append(append([]wasmfile.ValType{}, t.Params...), wasmfile.I32), Results: t.Results}
 		imp := mg.importFunc(modHost, r[1]+callerSuffix, wt)
 		return mg.extra(fmt.Sprintf("c%d:%d", k, imp), extraFunc{typ: t, host: imp, caller: int32(k)}), nil
+	case r[0] == sjljModule:
+		return funcRef{kind: refImport, index: mg.importFunc(sjljModule, r[1], t)}, nil
 	case r[0] == hubModule:
 		hf, ok := hubFuncs[r[1]]
 		if !ok {
@@ -514,6 +526,60 @@ const foldedGlobal = ^uint32(0)
 // pendingBit marks a global index that is a position in merger.globals,
 // made final once all global imports are known.
 const pendingBit = 1 << 31
+
+// defineTags adds each object's own tags, once every tag import is known.
+func (mg *merger) defineTags() error {
+	for _, c := range mg.comps {
+		for _, t := range c.f.Tags {
+			if int(t.TypeIndex) >= len(c.f.Types) {
+				return refuse("%s: tag of type %d out of range", c.o.name, t.TypeIndex)
+			}
+			c.tags = append(c.tags, mg.m.Tag(c.f.Types[t.TypeIndex]))
+		}
+	}
+	return nil
+}
+
+// tryTableCatches re-encodes try_table's catch clauses (raw, after its
+// block type) with merged tag indices.
+func (mg *merger) tryTableCatches(out []byte, c *mergeComp, raw []byte) ([]byte, error) {
+	n, k := readU32(raw)
+	raw = raw[k:]
+	out = wasmfile.AppendU32(out, n)
+	for i := uint32(0); i < n; i++ {
+		if len(raw) == 0 {
+			return nil, refuse("%s: truncated try_table", c.o.name)
+		}
+		kind := raw[0]
+		out = append(out, kind)
+		raw = raw[1:]
+		if kind < 2 { // catch, catch_ref: a tag
+			tag, k := readU32(raw)
+			if int(tag) >= len(c.tags) {
+				return nil, refuse("%s: tag %d out of range", c.o.name, tag)
+			}
+			out = wasmfile.AppendU32(out, c.tags[tag])
+			raw = raw[k:]
+		}
+		label, k := readU32(raw)
+		out = wasmfile.AppendU32(out, label)
+		raw = raw[k:]
+	}
+	return out, nil
+}
+
+// readU32 decodes the LEB128 number at the start of b (validated by the
+// reader) and its length.
+func readU32(b []byte) (uint32, int) {
+	var v uint32
+	for i := 0; i < len(b) && i < 5; i++ {
+		v |= uint32(b[i]&0x7f) << (7 * i)
+		if b[i]&0x80 == 0 {
+			return v, i + 1
+		}
+	}
+	return v, len(b)
+}
 
 // placeFuncs numbers the defined functions (objects' own, then extras)
 // and resolves every function reference to its merged index.
@@ -791,24 +857,39 @@ func (mg *merger) rewrite(out []byte, c *mergeComp, j int) ([]byte, error) {
 				return bad("type", in.Imm)
 			}
 			enc = wasmfile.AppendU32(append(enc, byte(op)), c.types[in.Imm])
-		case wasmfile.OpBlock, wasmfile.OpLoop, wasmfile.OpIf, 0x06, 0x1f: // block loop if try try_table
+		case wasmfile.OpBlock, wasmfile.OpLoop, wasmfile.OpIf, 0x1f: // block loop if try_table
 			bt := int64(in.Imm)
-			if bt < 0 {
+			at, end := int(in.Off-base), int(in.End-base)
+			if bt < 0 && op != 0x1f {
 				return nil // empty or a value type
 			}
 			if bt >= int64(len(c.types)) {
 				return bad("block type", in.Imm)
 			}
-			at, end := int(in.Off-base), int(in.End-base)
-			enc = wasmfile.AppendS64(append(enc, byte(op)), int64(c.types[bt]))
-			enc = append(enc, raw[at+1+lebLen(raw[at+1:end]):end]...) // try_table's catches
+			btEnd := at + 1 + lebLen(raw[at+1:end])
+			if bt < 0 {
+				enc = append(enc, raw[at:btEnd]...)
+			} else {
+				enc = wasmfile.AppendS64(append(enc, byte(op)), int64(c.types[bt]))
+			}
+			if op == 0x1f {
+				var err error
+				if enc, err = mg.tryTableCatches(enc, c, raw[btEnd:end]); err != nil {
+					return err
+				}
+			}
+		case 0x08: // throw
+			if in.Imm >= uint64(len(c.tags)) {
+				return bad("tag", in.Imm)
+			}
+			enc = wasmfile.AppendU32(append(enc, 0x08), c.tags[in.Imm])
 		case 0xd0: // ref.null with a concrete heap type
 			if int64(in.Imm) >= 0 {
 				return refuse("%s: typed function references", c.o.name)
 			}
 			return nil
-		case 0x07, 0x08: // catch, throw: tags
-			return refuse("%s: uses exception tags", c.o.name)
+		case 0x06, 0x07, 0x09, 0x18: // the legacy form, translated before
+			return refuse("%s: legacy exception handling", c.o.name)
 		case wasmfile.OpMemoryInit, 0xfc<<16 | 9: // memory.init, data.drop
 			if in.Imm >= uint64(len(c.f.Data)) {
 				return bad("data segment", in.Imm)

@@ -105,8 +105,9 @@ func (o *object) neededByName() string {
 // it is built.
 type moduleInfo struct {
 	file     *wasmfile.File
-	data     []byte
-	key      string // content hash
+	data     []byte // the module as the loader uses it (exception handling translated)
+	srcLen   int    // the length of the file it came from
+	key      string // content hash of the file
 	imports  []wasmfile.ClassifiedImport
 	symbols  map[string]wasmfile.Symbol
 	funcType map[string]wasmfile.FuncType // exported function name -> signature

@@ -44,7 +44,11 @@ func (p *Process) run(ctx context.Context, main api.Module) (int, error) {
 	p.ran = true
 	if fn := main.ExportedFunction("_start"); fn != nil {
 		p.exited = true
-		_, err := fn.Call(ctx)
+		fn, err := p.guard(ctx, "_start", fn)
+		if err != nil {
+			return 0, err
+		}
+		_, err = fn.Call(ctx)
 		if err == nil {
 			p.runAllExitFuncs(ctx)
 		}
@@ -71,7 +75,11 @@ func (p *Process) run(ctx context.Context, main api.Module) (int, error) {
 	}
 	status := int(int32(code))
 	if fn := main.ExportedFunction("exit"); fn != nil && p.mainParams("exit") == 1 {
-		_, err := fn.Call(ctx, uint64(uint32(status)))
+		fn, err := p.guard(ctx, "exit", fn)
+		if err != nil {
+			return 0, err
+		}
+		_, err = fn.Call(ctx, uint64(uint32(status)))
 		if err == nil {
 			return status, nil
 		}
@@ -102,6 +110,10 @@ func (p *Process) callEntry(ctx context.Context, name string) (uint64, error) {
 		args = []uint64{uint64(len(p.args)), uint64(argv)}
 	} else if params != 0 {
 		return 0, fmt.Errorf("%s: entry %s has an unsupported signature", p.main.name, name)
+	}
+	fn, err := p.guard(ctx, name, fn)
+	if err != nil {
+		return 0, err
 	}
 	res, err := fn.Call(ctx, args...)
 	if err != nil {

@@ -196,6 +196,16 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 					if trace {
 						note(fb, "%s: env.%s -> %s", o.name, name, def.name)
 					}
+				} else if st, ok := sjljFunc(name); ok {
+					if !st.Equal(want) {
+						errs = append(errs, &SignatureError{Symbol: name, Importer: o.name, Definer: "wasmdl", Want: want.String(), Have: st.String()})
+						continue
+					}
+					fb.kind = bindSjlj
+					b.usesSjlj = true
+					if trace {
+						note(nil, "%s: env.%s -> wasmdl's setjmp/longjmp runtime", o.name, name)
+					}
 				} else if ci.Weak {
 					fb.kind = bindMissingWeak
 					fb.id = p.l.messages.id(fmt.Sprintf("call to undefined weak function %s (imported by %s)", name, o.name))
@@ -246,7 +256,9 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 				}
 			case wasmfile.RoleTag:
 				if int(ci.Tag.TypeIndex) < len(f.Types) {
-					p.tags[name] = f.Types[ci.Tag.TypeIndex]
+					if err := p.useTag(o.name, name, f.Types[ci.Tag.TypeIndex]); err != nil {
+						errs = append(errs, err)
+					}
 				}
 			case wasmfile.RoleMemory, wasmfile.RoleTable, wasmfile.RoleStackPointer:
 				if s, ok := p.shared[name]; ok && s.provider == o {
@@ -330,7 +342,7 @@ func (p *Process) hostSlot(b *batch, name string) uint32 {
 		return s
 	}
 	slot, _ := p.allocSlots(1, 1)
-	t, _ := p.l.isHostFunc(name)
+	t, _ := p.l.hostType(name)
 	b.fills = append(b.fills, slotFill{slot: slot, def: nil, name: name, typ: t})
 	p.hostSlots[name] = slot
 	return slot
