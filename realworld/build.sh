@@ -144,9 +144,7 @@ stamp_of() {
     echo "$comp"
     cat "$SRC"/*/.fetched 2>/dev/null
     sha256sum "$RW/build.sh" "$@" | sed "s|$RW/||"
-    $CLANG --version | head -1
-    $GCC --version | head -1
-    dpkg-query -W wasi-libc 2>/dev/null || true
+    echo "$TOOLS"
     printf '%s\n' "$LUA_VARIANT"
   } | sha256sum | cut -d' ' -f1
 }
@@ -179,23 +177,39 @@ warnings_for() {
   if [[ $1 == "$SRC"/* ]]; then echo -w; else echo -Wall -Wextra; fi
 }
 
+# compile CC OBJ SRC FLAGS...: compile one file unless OBJ was already
+# compiled from the same source, flags, headers of ours and compilers
+# (OBJ.key), so that changing one program does not recompile SQLite.
+compile() {
+  local cc=$1 o=$2 s=$3 key
+  shift 3
+  key=$({
+    printf '%s\n' "$cc" "$@"
+    sha256sum "$s" "$RW"/*/*.h "$RW"/lua/nosetjmp/*.h | sed "s|$RW/||"
+    cat "$SRC"/*/.fetched 2>/dev/null
+    echo "$TOOLS"
+  } | sha256sum | cut -d' ' -f1)
+  [[ -f $o && -f $o.key && $(cat "$o.key") == "$key" ]] && return
+  mkdir -p "$(dirname "$o")"
+  rm -f "$o.key"
+  # shellcheck disable=SC2046
+  "$cc" "$@" $(warnings_for "$s") -O2 -c "$s" -o "$o"
+  echo "$key" >"$o.key"
+}
+
 # cc_wasm OBJ SRC FLAGS...: compile one file for wasm (always -O2 -c and no
 # -O at link time: see TOOLCHAIN.md).
 cc_wasm() {
   local o=$1 s=$2
   shift 2
-  mkdir -p "$(dirname "$o")"
-  # shellcheck disable=SC2046
-  "$CLANG" "$@" -I"$GUEST_INCLUDE" $(warnings_for "$s") -O2 -c "$s" -o "$o"
+  compile "$CLANG" "$o" "$s" "$@" -I"$GUEST_INCLUDE"
 }
 
 # cc_native OBJ SRC FLAGS...
 cc_native() {
   local o=$1 s=$2
   shift 2
-  mkdir -p "$(dirname "$o")"
-  # shellcheck disable=SC2046
-  "$GCC" "$@" $(warnings_for "$s") -O2 -c "$s" -o "$o"
+  compile "$GCC" "$o" "$s" "$@"
 }
 
 # wasm_solib OUT OBJS...: a wasm shared library (recipe ii), with
@@ -348,7 +362,7 @@ build_zlib() {
   if up_to_date zlib "$st"; then say "zlib: up to date"; return; fi
   say "zlib: building from $(cat "$z/.fetched")"
   local o=$OBJ/zlib d=$OUT/zlib
-  rm -rf "$o" "$d"
+  rm -rf "$d"
   mkdir -p "$d/wasm" "$d/native" "$d/static"
   local lib=(adler32 crc32 deflate infback inffast inflate inftrees trees zutil compress uncompr
     gzclose gzlib gzread gzwrite)
@@ -396,7 +410,7 @@ build_lua() {
   if up_to_date lua "$st"; then say "lua: up to date"; return; fi
   say "lua: building $(cat "$SRC/lua/.fetched") (variant $LUA_VARIANT)"
   local o=$OBJ/lua d=$OUT/lua
-  rm -rf "$o" "$d"
+  rm -rf "$d"
   mkdir -p "$d/wasm" "$d/native" "$d/static"
   local core=(lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser
     lstate lstring ltable ltm lundump lvm lzio lauxlib lbaselib lcorolib ldblib liolib lmathlib
@@ -462,7 +476,7 @@ build_sqlite() {
   if up_to_date sqlite "$st"; then say "sqlite: up to date"; return; fi
   say "sqlite: building $(cat "$SRC/sqlite/.fetched")"
   local o=$OBJ/sqlite d=$OUT/sqlite
-  rm -rf "$o" "$d"
+  rm -rf "$d"
   mkdir -p "$d/wasm" "$d/native" "$d/static"
   local f_pic=("${PIC[@]}" "${SQLITE_DEFS[@]}" "${SQLITE_WASM_ONLY[@]}" -I"$a")
   local f_static=("${STATIC[@]}" "${SQLITE_DEFS[@]}" "${SQLITE_WASM_ONLY[@]}" -I"$a")
@@ -492,6 +506,7 @@ build_sqlite() {
 # ------------------------------------------------------------------- main ----
 
 ensure_tools
+TOOLS=$($CLANG --version | head -1; $GCC --version | head -1; dpkg-query -W wasi-libc 2>/dev/null || true)
 mkdir -p "$SRC" "$OBJ" "$OUT" "$CACHE/bin"
 say "go build ./cmd/wasmdl"
 WASMDL=$CACHE/bin/wasmdl

@@ -129,7 +129,9 @@ static void fill(void) {
   exec("BEGIN");
   st = prepare("INSERT INTO customer(name, city, born) VALUES(?1, ?2, ?3)");
   for (i = 0; i < 3000; i++) {
-    snprintf(buf, sizeof buf, "%s %s %d", first[next() % 12], last[next() % 12], i);
+    const char *given = first[next() % 12]; /* one draw per statement: */
+    const char *family = last[next() % 12]; /* argument order is unspecified */
+    snprintf(buf, sizeof buf, "%s %s %d", given, family, i);
     sqlite3_bind_text(st, 1, buf, -1, SQLITE_TRANSIENT);
     if (next() % 17 == 0)
       sqlite3_bind_null(st, 2);

@@ -29,7 +29,7 @@
 
 /* rw_fcntl is fcntl with the locking commands answered here. SQLite passes
  * a third argument to every fcntl call it makes. */
-static int rw_fcntl(int fd, int cmd, ...) {
+static inline int rw_fcntl(int fd, int cmd, ...) {
   va_list ap;
   va_start(ap, cmd);
   if (cmd == F_GETLK) {
@@ -47,20 +47,20 @@ static int rw_fcntl(int fd, int cmd, ...) {
   return fcntl(fd, cmd, arg);
 }
 
-static int rw_fchmod(int fd, mode_t mode) {
+static inline int rw_fchmod(int fd, mode_t mode) {
   (void)fd;
   (void)mode;
   return 0;
 }
 
-static int rw_fchown(int fd, uid_t uid, gid_t gid) {
+static inline int rw_fchown(int fd, uid_t uid, gid_t gid) {
   (void)fd;
   (void)uid;
   (void)gid;
   return 0;
 }
 
-static uid_t rw_geteuid(void) { return 1000; }
+static inline uid_t rw_geteuid(void) { return 1000; }
 
 #define fcntl rw_fcntl
 #define fchmod rw_fchmod
