@@ -1,27 +1,23 @@
-# wasmdl build helpers.
-#   make fixtures        rebuild every binary fixture under testdata/ (testdata/build.sh)
-#   make fixtures-check  rebuild, then fail if anything under testdata/ differs from git
-#                        or is untracked (CI)
-#   make realworld       build zlib, Lua and SQLite from Debian's sources (outside the
-#                        repository) and compare their runs under wasmdl with native ones
-#   make realworld-bench CPU time of those programs: static wasm versus dynamically linked
-# Needs clang-19, lld-19 (wasm-ld-19), wasi-libc, wabt, emscripten, gcc, python3.
+# wasmdl build helpers. `make help` lists the targets.
+# Fixtures need clang-19, lld-19 (wasm-ld-19), wasi-libc, wabt, emscripten, gcc, python3.
 
 SHELL := /bin/bash
 
-.PHONY: help fixtures fixtures-check
+.PHONY: help fixtures fixtures-check stress
 
 help:
-	@echo "targets:"
-	@echo "  fixtures         rebuild every binary fixture under testdata/"
-	@echo "  fixtures-check   rebuild the fixtures and fail if they differ from git (CI)"
-	@echo "  bench            start-up benchmark of N-library programs (bench/README.md)"
-	@echo "  realworld        zlib, Lua and SQLite under wasmdl versus native (realworld/README.md)"
-	@echo "  realworld-bench  static versus dynamically linked CPU time of those programs"
+	@echo "make fixtures        rebuild every binary fixture under testdata/ from its sources"
+	@echo "make fixtures-check  rebuild, then fail if anything under testdata/ differs from git (CI)"
+	@echo "make stress          the memory-ownership stress, longer and with more seeds (CI)"
+	@echo "make bench           the start-up benchmark table and plot (bench/README.md)"
+	@echo "make realworld       zlib, Lua and SQLite from Debian's sources under wasmdl versus native"
+	@echo "                     (builds cached outside the repository; realworld/README.md)"
+	@echo "make realworld-bench CPU time of those programs: static wasm versus dynamically linked"
 
 fixtures:
 	bash testdata/build.sh
 	bash testdata/dl/build.sh
+	bash testdata/mem/build.sh
 	bash internal/check/testdata/build.sh
 
 fixtures-check: fixtures
@@ -33,8 +29,13 @@ fixtures-check: fixtures
 		exit 1; \
 	fi
 
-# Performance (issue 6): builds the N-library benchmark programs and prints the
-# whole-process start-up table (bench/run.sh; see bench/README.md).
+# The stress of testdata/mem with more operations and seeds than the default
+# test run: every byte of every heap block, grown page and library checked.
+stress:
+	go test ./cmd/wasmdl -run TestMemoryStress -count=1 -timeout 30m -stress.iterations 12000 -stress.seeds 3
+
+# Builds the N-library benchmark programs and prints the whole-process
+# start-up table (bench/run.sh; see bench/README.md).
 .PHONY: bench
 bench:
 	bash bench/run.sh

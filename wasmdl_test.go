@@ -233,3 +233,35 @@ func TestReloadSameProgram(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryOwnershipRestored runs the memory-ownership stress (see
+// testdata/mem) from plans the Linker kept and from merged programs kept
+// on disk: a restored plan must place everything exactly as safely as a
+// fresh one, constants folded into merged code included.
+func TestMemoryOwnershipRestored(t *testing.T) {
+	cache := t.TempDir()
+	for _, variant := range []string{"lazy", "pie"} {
+		dir := "testdata/mem/" + variant
+		var first string
+		for linker := 0; linker < 2; linker++ {
+			var out bytes.Buffer
+			cfg := wasmdl.NewConfig().WithDir(dir).WithSearchPath("../libs").WithCacheDir(cache).
+				WithArgs("main.wasm", "11", "300").WithModuleConfig(wazero.NewModuleConfig().WithStdout(&out))
+			l := wasmdl.NewLinker(newRuntime(t), cfg)
+			for load := 0; load < 2; load++ {
+				out.Reset()
+				if status := runCase(t, l, "main.wasm", &out); status != 0 {
+					t.Fatalf("%s, linker %d, load %d: status %d\n%s", variant, linker, load, status, out.String())
+				}
+				if first == "" {
+					first = out.String()
+					if !bytes.Contains(out.Bytes(), []byte("300 random operations: all verified")) {
+						t.Fatalf("%s: %s", variant, first)
+					}
+				} else if out.String() != first {
+					t.Fatalf("%s, linker %d, load %d printed\n%s\nthe first load printed\n%s", variant, linker, load, out.String(), first)
+				}
+			}
+		}
+	}
+}

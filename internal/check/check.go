@@ -81,6 +81,10 @@ const (
 	// OwnMemory: a module defines its own memory (or several do), so it
 	// shares nothing with the others.
 	OwnMemory
+	// DataPastMemory: a module's active data segment lies past the initial
+	// size of its memory, where memory grown for others (a heap, or a
+	// loader placing libraries above the main) also lands.
+	DataPastMemory
 )
 
 // Note kinds: facts that are not hazards.
@@ -99,7 +103,7 @@ const (
 var kindNames = map[Kind]string{
 	DataOverlap: "data-overlap", SeparateStacks: "separate-stacks", StackOverlap: "stack-overlap",
 	StackOverflow: "stack-overflow", Allocators: "allocators", HeapOverlap: "heap-overlap",
-	TableOverlap: "table-overlap", Limits: "limits", OwnMemory: "own-memory",
+	TableOverlap: "table-overlap", Limits: "limits", OwnMemory: "own-memory", DataPastMemory: "data-past-memory",
 	PIC: "pic", StackReentry: "stack-reentry", SharedStack: "shared-stack", NoMemory: "no-memory",
 }
 
@@ -285,6 +289,7 @@ func Check(mods []Module) *Report {
 var rules = []func(*set) ([]Hazard, []Note){
 	checkMemories,
 	checkData,
+	checkDataPastMemory,
 	checkStacks,
 	checkStackDepth,
 	checkHeaps,

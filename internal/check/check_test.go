@@ -162,6 +162,11 @@ func TestCheck(t *testing.T) {
 		},
 		says: []string{"alloc_a.wasm (defines malloc, sbrk; executes memory.grow in sbrk; heap from 66576 up)"},
 	}, {
+		name:    "data past the initial memory",
+		files:   []string{"past_memory.wasm"},
+		hazards: []string{"data-past-memory past_memory.wasm past_memory.wasm:data[65530,65547) past_memory.wasm:overlap[65536,65547)"},
+		says:    []string{"past_memory.wasm's data segment 1 [65530,65547) ends past its initial memory of 65536 bytes (1 page)"},
+	}, {
 		name:    "element segments writing the same slot",
 		files:   []string{"elem_a.wasm", "elem_b.wasm"},
 		hazards: []string{"table-overlap elem_a.wasm,elem_b.wasm elem_a.wasm:slots[1,3) elem_b.wasm:slots[2,4) elem_b.wasm:overlap[2,3)"},
@@ -335,7 +340,7 @@ func sortedStrings(s []string) []string {
 
 func TestKindNames(t *testing.T) {
 	seen := map[string]bool{}
-	for k := DataOverlap; k <= OwnMemory; k++ {
+	for k := DataOverlap; k <= DataPastMemory; k++ {
 		checkKindName(t, k, seen)
 	}
 	for k := PIC; k <= NoMemory; k++ {

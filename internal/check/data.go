@@ -30,6 +30,42 @@ func checkData(s *set) ([]Hazard, []Note) {
 	return hs, nil
 }
 
+// checkDataPastMemory reports active data segments at fixed addresses
+// past the initial size of their module's memory. wasm-ld never makes
+// them; a module that has one silently shares those bytes with whatever
+// is placed above the initial memory: the heap's first growth, or the
+// libraries a loader puts right above a main.
+func checkDataPastMemory(s *set) ([]Hazard, []Note) {
+	var hs []Hazard
+	for _, m := range s.mods {
+		min, ok := memoryMin(m.File)
+		if !ok || m.info.PIC {
+			continue
+		}
+		initial := min * pageSize
+		for _, d := range m.data {
+			if d.End <= initial {
+				continue
+			}
+			past := Range{Module: m.Name, Space: Memory, Start: max(d.Start, initial), End: d.End, What: "overlap"}
+			hs = append(hs, Hazard{Kind: DataPastMemory, Modules: []string{m.Name}, Ranges: []Range{d.Range, past},
+				Message: fmt.Sprintf("%s's data segment %s %s ends past its initial memory of %d bytes (%s): "+
+					"bytes %s are outside the memory the module asks for, where memory grown later (a heap, or the "+
+					"libraries a loader places above the main) lands too, and the segment does not even fit until the "+
+					"memory is grown; link it with a larger --initial-memory", m.Name, segName(d), d.Range, initial, pages(min), past)})
+		}
+	}
+	return hs, nil
+}
+
+// pages says n pages in words.
+func pages(n uint64) string {
+	if n == 1 {
+		return "1 page"
+	}
+	return fmt.Sprintf("%d pages", n)
+}
+
 // dataHazard explains that b (instantiated after a) overwrites a's bytes ov.
 func dataHazard(a, b *mod, da, db dataSeg, ov Range) Hazard {
 	old := da.bytes[ov.Start-da.Start : ov.End-da.Start]

@@ -28,6 +28,9 @@ func makeFix(s *set, hs []Hazard) *Fix {
 		}
 	}
 	fix := &Fix{Rebuild: []Rebuild{}, Advice: advice(s, hs)}
+	if !rebuildCures(hs) {
+		return fix
+	}
 	args := []string{"wasmdl", "run", "-L", "."}
 	mainName := "MAIN.wasm"
 	for i, m := range s.mods {
@@ -49,6 +52,18 @@ func makeFix(s *set, hs []Hazard) *Fix {
 	}
 	fix.Command = strings.Join(append(args, mainName), " ")
 	return fix
+}
+
+// rebuildCures reports whether any hazard comes from modules sharing one
+// memory or table at fixed places, which a position-independent rebuild
+// cures; data past a module's own memory is cured by relinking it alone.
+func rebuildCures(hs []Hazard) bool {
+	for _, h := range hs {
+		if h.Kind != DataPastMemory {
+			return true
+		}
+	}
+	return false
 }
 
 // flagsFor gives the build flags for a position-independent rebuild; an
@@ -87,6 +102,9 @@ func advice(s *set, hs []Hazard) []string {
 			out = append(out, fmt.Sprintf("%s needs a larger stack than %d bytes: link it with -Wl,-z,stack-size=N "+
 				"for N well above %d (a multiple of 16), or run it as a PIE main with wasmdl run --stack-size N; "+
 				"unbounded recursion or re-entry needs a bound in the program itself", m.Name, st.Range.Len(), need))
+		case DataPastMemory:
+			out = append(out, fmt.Sprintf("link %s with a larger --initial-memory, so that its data lies inside its initial memory",
+				h.Modules[0]))
 		case Limits:
 			out = append(out, fmt.Sprintf("make %s agree on the memory or table limits (wasm-ld --initial-memory, "+
 				"--max-memory, --shared-memory, --growable-table)", strings.Join(h.Modules, " and ")))

@@ -26,13 +26,21 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if r.Fix != nil {
 		p.line("")
-		p.line("fix: rebuild as position-independent code and let the loader place every module:")
-		for _, b := range r.Fix.Rebuild {
-			p.wrap("  ", "    ", fmt.Sprintf("%s → %s (%s): %s", b.Module, b.Output, b.As, b.Flags))
+		if r.Fix.Command != "" {
+			p.line("fix: rebuild as position-independent code and let the loader place every module:")
+			for _, b := range r.Fix.Rebuild {
+				p.wrap("  ", "    ", fmt.Sprintf("%s → %s (%s): %s", b.Module, b.Output, b.As, b.Flags))
+			}
+			p.line("  then run: " + r.Fix.Command)
+		} else {
+			p.line("fix:")
 		}
-		p.line("  then run: " + r.Fix.Command)
 		for _, a := range r.Fix.Advice {
-			p.wrap("  also: ", "    ", a)
+			prefix := "  also: "
+			if r.Fix.Command == "" {
+				prefix = "  "
+			}
+			p.wrap(prefix, "    ", a)
 		}
 	}
 	p.line("")

@@ -162,6 +162,9 @@ func (p *Process) planBatch(b *batch) error {
 		if o.code, o.codeKey, err = p.l.rename(o.info, renames[o]); err != nil {
 			return fmt.Errorf("%s: %w", o.name, err)
 		}
+		if o.code, o.codeKey, err = p.redirectMemorySize(o); err != nil {
+			return fmt.Errorf("%s: %w", o.name, err)
+		}
 	}
 	b.hubBytes, b.tramps = h.bytes(), h.tramps
 	return nil
@@ -228,20 +231,28 @@ func (l *Linker) rename(mi *moduleInfo, renames map[int][2]string) ([]byte, stri
 		fmt.Fprintf(h, "%d\x00%s\x00%s\x00", i, renames[i][0], renames[i][1])
 	}
 	key := mi.key + "/" + hex.EncodeToString(h.Sum(nil)[:12])
+	data, err := l.rewritten(key, func() ([]byte, error) { return wasmfile.RenameImports(mi.data, mi.file, renames) })
+	return data, key, err
+}
+
+// rewritten returns the module bytes kept under key, making them with
+// build the first time: rewrites are pure functions of their key, so each
+// is made once per Linker and compiles once.
+func (l *Linker) rewritten(key string, build func() ([]byte, error)) ([]byte, error) {
 	l.compileMu.Lock()
 	data, ok := l.renamed[key]
 	l.compileMu.Unlock()
 	if ok {
-		return data, key, nil
+		return data, nil
 	}
-	data, err := wasmfile.RenameImports(mi.data, mi.file, renames)
+	data, err := build()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	l.compileMu.Lock()
 	l.renamed[key] = data
 	l.compileMu.Unlock()
-	return data, key, nil
+	return data, nil
 }
 
 // precompile compiles the batch's modules that are not compiled yet, in
@@ -326,7 +337,8 @@ func (p *Process) createEnv(ctx context.Context, b *batch) error {
 }
 
 // syncSpaces grows the real memory and table to what the allocators have
-// handed out, once their providers exist.
+// handed out, once their providers exist. It runs before any guest code
+// can run after the loader placed something (see memory.go).
 func (p *Process) syncSpaces(ctx context.Context) error {
 	if p.memory == nil {
 		if s := p.shared[wasmfile.NameMemory]; s.provider != nil && s.provider.instance != nil {
@@ -334,16 +346,8 @@ func (p *Process) syncSpaces(ctx context.Context) error {
 		}
 	}
 	if p.memory != nil {
-		have := uint64(p.memory.Size())
-		if p.mem.end > have {
-			if _, ok := p.memory.Grow(uint32((p.mem.end - have + pageSize - 1) / pageSize)); !ok {
-				return fmt.Errorf("memory: cannot grow to %d bytes", p.mem.end)
-			}
-		}
-		if have > p.mem.end && have > p.mem.brk {
-			// The program grew the memory itself (its heap): new loader
-			// allocations must go above that.
-			p.mem.end, p.mem.brk = have, have
+		if err := p.growMemory(); err != nil {
+			return err
 		}
 	}
 	if p.tableOps == nil {
@@ -369,6 +373,24 @@ func (p *Process) syncSpaces(ctx context.Context) error {
 			return err
 		}
 		p.tableHave = p.table.end
+	}
+	return nil
+}
+
+// refreshTable adopts table growth the program did itself (table.grow),
+// as refreshMemory does for memory: those slots are the program's.
+func (p *Process) refreshTable(ctx context.Context) error {
+	if p.tableOps == nil {
+		return nil
+	}
+	res, err := p.tableOps.ExportedFunction("size").Call(ctx)
+	if err != nil {
+		return err
+	}
+	if have := res[0]; have > p.table.end {
+		p.table.release(span{uint32(p.table.brk), uint32(p.table.end)}, false)
+		p.table.end, p.table.brk = have, have
+		p.tableHave = have
 	}
 	return nil
 }

@@ -123,8 +123,11 @@ func (p *Process) Layout() []Region {
 	var rs []Region
 	main := p.main
 	if !main.info.pic {
-		if hb, ok := main.info.file.ExportedGlobalValue("__heap_base"); ok {
+		if hb, ok := main.info.file.ExportedGlobalValue("__heap_base"); ok && uint64(uint32(hb)) <= p.memFloor {
 			rs = append(rs, Region{main.name, "data+stack", 0, uint64(uint32(hb))})
+			if uint64(uint32(hb)) < p.memFloor {
+				rs = append(rs, Region{main.name, "heap", uint64(uint32(hb)), p.memFloor})
+			}
 		} else if main.info.file.NumImportedMemories() > 0 || len(main.info.file.Memories) > 0 {
 			rs = append(rs, Region{main.name, "data+stack+heap", 0, p.memFloor})
 		}
@@ -142,8 +145,15 @@ func (p *Process) Layout() []Region {
 		}
 	}
 	if p.heapBase != 0 {
-		rs = append(rs, Region{"(heap)", "heap", uint64(p.heapBase), p.mem.end})
+		rs = append(rs, Region{"(heap)", "heap", uint64(p.heapBase), p.heapEnd})
 	}
+	if p.breakCell != 0 {
+		rs = append(rs, Region{"(wasmdl)", "loader", uint64(p.breakCell), uint64(p.breakCell) + breakCellSize})
+	}
+	for _, g := range p.guestBufs {
+		rs = append(rs, g)
+	}
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Start < rs[j].Start })
 	if !main.info.pic && p.tableFloor > 1 {
 		rs = append(rs, Region{main.name, "table", 1, p.tableFloor})
 	}
@@ -253,23 +263,16 @@ func (p *Process) needs(b *batch, item string) bool {
 func (p *Process) layoutBatch(b *batch) error {
 	cfg := &p.l.cfg
 	limit := uint64(cfg.maxPages()) * pageSize
-	if p.mem.what == "" {
-		mf := p.main.info.file
+	first := p.mem.what == ""
+	if first {
 		p.mem = allocator{what: "memory", limit: limit, unit: pageSize}
 		p.table = allocator{what: "table", limit: 1 << 31, unit: 1}
 		if !p.main.info.pic {
-			floor := uint64(0)
-			for _, im := range mf.Imports {
-				if im.Kind == wasmfile.KindMemory {
-					floor = im.Memory.Limits.Min * pageSize
-				}
-			}
-			if len(mf.Memories) > 0 {
-				floor = mf.Memories[0].Limits.Min * pageSize
-			}
+			floor := p.main.info.initialMemory()
 			p.mem.end, p.mem.brk = floor, floor
 			p.memFloor = floor
 			tfloor := uint64(1)
+			mf := p.main.info.file
 			for _, im := range mf.Imports {
 				if im.Kind == wasmfile.KindTable && im.Table.Limits.Min > tfloor {
 					tfloor = im.Table.Limits.Min
@@ -290,6 +293,19 @@ func (p *Process) layoutBatch(b *batch) error {
 			}
 			p.stackLow, p.stackHigh = low, low+size
 		}
+		if !p.shared[wasmfile.NameMemory].private {
+			// The first thing the loader owns: what the virtual
+			// memory.size reads (memory.go).
+			cell, err := p.mem.alloc(breakCellSize, breakCellSize)
+			if err != nil {
+				return fmt.Errorf("memory: %w", err)
+			}
+			p.breakCell = cell
+		}
+	} else {
+		// The program may have grown the memory since the last batch:
+		// what it grew is its own, and this batch goes above.
+		p.refreshMemory()
 	}
 	for _, o := range b.objects {
 		mi := o.info
@@ -311,12 +327,22 @@ func (p *Process) layoutBatch(b *batch) error {
 			}
 		}
 	}
-	if p.heapBase == 0 && p.main.info.pic {
-		// A PIE main's heap starts above everything placed at load time.
-		p.heapBase = alignUp(uint32(p.mem.brk), 16)
-		if p.mem.end < p.mem.brk+pageSize {
-			p.mem.end = alignUp64(p.mem.brk+pageSize, pageSize)
+	if first {
+		if p.main.info.pic {
+			// A PIE main's heap starts above everything placed at load
+			// time and is the program's from then on: the loader's own
+			// allocations continue above it.
+			p.heapBase = alignUp(uint32(p.mem.brk), 16)
+			p.heapEnd = alignUp64(p.mem.brk+pageSize, pageSize)
+			if p.heapEnd > p.mem.limit {
+				return fmt.Errorf("memory: no room for a heap below the limit of %d bytes", p.mem.limit)
+			}
+			p.mem.end, p.mem.brk = max(p.mem.end, p.heapEnd), p.heapEnd
+			p.programTop = uint32(p.heapEnd / pageSize)
+		} else {
+			p.programTop = uint32(p.memFloor / pageSize)
 		}
+		p.loaderEnd = uint32(alignUp64(p.mem.end, pageSize) / pageSize)
 	}
 	return nil
 }
@@ -331,7 +357,7 @@ func (p *Process) layoutSymbol(name string) (uint32, bool) {
 	case "__heap_base":
 		return p.heapBase, true
 	case "__heap_end":
-		return uint32(min(p.mem.end, 0xffffffff)), true
+		return uint32(min(p.heapEnd, 0xffffffff)), true
 	case "__stack_low":
 		return p.stackLow, true
 	case "__stack_high":

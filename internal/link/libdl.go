@@ -148,6 +148,9 @@ func (p *Process) exitRunnerSlot(ctx context.Context) (uint32, error) {
 	if s, ok := p.hostSlots[hostExitRunner]; ok {
 		return s, nil
 	}
+	if err := p.refreshTable(ctx); err != nil {
+		return 0, err
+	}
 	tmp := &batch{}
 	slot := p.hostSlot(tmp, hostExitRunner)
 	if err := p.syncSpaces(ctx); err != nil {
@@ -341,7 +344,9 @@ func (p *Process) open(ctx context.Context, name string, flags uint32, requester
 	}
 	if len(errs) == 0 {
 		lazy := flags&RTLDNow == 0
-		if err := p.linkBatch(ctx, b, lazy); err != nil {
+		if err := p.refreshTable(ctx); err != nil {
+			errs = append(errs, err)
+		} else if err := p.linkBatch(ctx, b, lazy); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -461,6 +466,9 @@ func (p *Process) slotFunction(slot uint32, t wasmfile.FuncType) api.Function {
 
 // ensureSlot gives function name of def its canonical slot, filling it now.
 func (p *Process) ensureSlot(ctx context.Context, def *object, name string) (uint32, error) {
+	if err := p.refreshTable(ctx); err != nil {
+		return 0, err
+	}
 	tmp := &batch{}
 	slot := p.canonicalSlot(tmp, def, name)
 	if len(tmp.fills) > 0 {
@@ -530,8 +538,8 @@ func (p *Process) dlerrorGuest(ctx context.Context) uint32 {
 	}
 	const bufSize = 1024
 	if p.dlErrorBuf == 0 {
-		b, err := p.mem.alloc(bufSize, 16)
-		if err != nil || p.syncSpaces(ctx) != nil {
+		b, err := p.allocGuest(ctx, "dlerror buffer", bufSize, 16)
+		if err != nil {
 			return 0
 		}
 		p.dlErrorBuf = b
@@ -628,11 +636,8 @@ func (p *Process) guestString(ctx context.Context, s string) (uint32, error) {
 	if a, ok := p.strings[s]; ok {
 		return a, nil
 	}
-	a, err := p.mem.alloc(uint32(len(s)+1), 1)
+	a, err := p.allocGuest(ctx, "dladdr names", uint32(len(s)+1), 1)
 	if err != nil {
-		return 0, err
-	}
-	if err := p.syncSpaces(ctx); err != nil {
 		return 0, err
 	}
 	p.memory.Write(a, append([]byte(s), 0))

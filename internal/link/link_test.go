@@ -6,10 +6,13 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
+	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
 func TestAllocator(t *testing.T) {
@@ -124,5 +127,53 @@ func TestGeneratedModulesStable(t *testing.T) {
 		if want, _ := os.ReadFile("../../testdata/link/fnptr/expected.stdout"); out.String() != strings.Repeat(string(want), 3) {
 			t.Errorf("separate=%t: output\n%s\nwant three times\n%s", separate, out.String(), want)
 		}
+	}
+}
+
+// TestMergeWithoutTableImport: neither the main nor its library imports a
+// table, yet the merged program must place the library's functions in
+// table slots (how later batches and the host reach them): it imports the
+// process's table itself.
+func TestMergeWithoutTableImport(t *testing.T) {
+	i32 := wasmfile.I32
+	var lib wasmgen.Module
+	lib.ImportGlobal("env", wasmfile.NameMemoryBase, i32Type)
+	lib.Export("lib_add", wasmfile.KindFunc, lib.Func(wasmfile.FuncType{Params: []wasmfile.ValType{i32, i32}, Results: []wasmfile.ValType{i32}},
+		[]byte{0x20, 0x00, 0x20, 0x01, 0x6a, 0x41, 0x01, 0x6a})) // a + b + 1
+	libBytes, err := wasmfile.WithDylink(lib.Bytes(), &wasmfile.Dylink{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var main wasmgen.Module
+	main.ImportMemory("env", wasmfile.NameMemory, wasmfile.Limits{})
+	main.ImportGlobal("env", wasmfile.NameMemoryBase, i32Type)
+	add := main.ImportFunc("env", "lib_add", wasmfile.FuncType{Params: []wasmfile.ValType{i32, i32}, Results: []wasmfile.ValType{i32}})
+	main.Export("__main_void", wasmfile.KindFunc, main.Func(wasmfile.FuncType{Results: []wasmfile.ValType{i32}},
+		wasmgen.Call(wasmgen.I32Const(wasmgen.I32Const(nil, 20), 21), add)))
+	mainBytes, err := wasmfile.WithDylink(main.Bytes(), &wasmfile.Dylink{Needed: []string{"liblib.so"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{"main.wasm": {Data: mainBytes}, "liblib.so": {Data: libBytes}}
+	for _, separate := range []bool{false, true} {
+		ctx := context.Background()
+		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesExtendedConst))
+		l := NewLinker(rt, Config{FS: fsys, Cwd: ".", Separate: separate})
+		p, err := l.Load(ctx, "main.wasm", []string{"main.wasm"})
+		if err != nil {
+			t.Fatalf("separate=%t: %v", separate, err)
+		}
+		if status, err := p.Run(ctx); err != nil || status != 42 {
+			t.Errorf("separate=%t: status %d, %v", separate, status, err)
+		}
+		s, err := p.Lookup(ctx, -1, "lib_add")
+		if err != nil || s.Value == 0 {
+			t.Fatalf("separate=%t: lookup: %+v, %v", separate, s, err)
+		}
+		if res, err := s.Function().Call(ctx, 1, 2); err != nil || res[0] != 4 {
+			t.Errorf("separate=%t: lib_add through its slot = %v, %v", separate, res, err)
+		}
+		p.Close(ctx)
+		rt.Close(ctx)
 	}
 }

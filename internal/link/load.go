@@ -70,8 +70,13 @@ type Process struct {
 	memShared       bool
 	stackLow        uint32
 	stackHigh       uint32
-	heapBase        uint32
+	heapBase        uint32 // a PIE main's heap: [heapBase, heapEnd)
+	heapEnd         uint64
 	memFloor        uint64             // a non-PIE main's own memory: data, stack, heap
+	breakCell       uint32             // what the virtual memory.size reads (memory.go)
+	loaderEnd       uint32             // memory size in pages after the loader last grew it
+	programTop      uint32             // the program's break in pages (memory.go)
+	guestBufs       []Region           // loader memory written at run time (argv, dlerror, dladdr)
 	tableFloor      uint64             // a non-PIE main's own table slots
 	slots           map[slotKey]uint32 // the one table slot of each function
 	hostSlots       map[string]uint32  // slots of wasmdl host functions whose address was taken
@@ -252,6 +257,11 @@ func (p *Process) linkBatch(ctx context.Context, b *batch, lazy bool) error {
 func (p *Process) plan(b *batch, lazy bool) error {
 	if errs := p.checkObjects(b); len(errs) > 0 {
 		return errs
+	}
+	if b.roots[0].isMain {
+		if err := checkMainMemory(b.roots[0]); err != nil {
+			return err
+		}
 	}
 	if err := p.layoutBatch(b); err != nil {
 		return err

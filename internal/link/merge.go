@@ -118,6 +118,7 @@ func (c *mergeComp) constGlobal(g uint32) (uint64, bool) {
 // function, or a wrapper passing a host function its caller.
 type extraFunc struct {
 	typ    wasmfile.FuncType
+	body   []byte // a function the loader wrote (the virtual memory.size)
 	trapID int32  // stub: the name's id for hostWeakMissing
 	host   uint32 // wrapper: the import of the "@" host function
 	caller int32  // wrapper: the caller's position in the batch; -1 for a stub
@@ -142,6 +143,10 @@ type merger struct {
 	globals []pendingGlobal // defined globals, in order
 	shared  map[string]uint32
 	weakImp int64 // the hostWeakMissing import, -1 if none
+	// memorySize is the extra that memory.size becomes (memory.go), -1
+	// when the process keeps no break cell.
+	memorySize int64
+	extraBase  uint32 // merged index of the first extra
 	// sharedGlobals are imports of a global another object of the batch
 	// defines and exports.
 	sharedGlobals []sharedGlobal
@@ -201,7 +206,7 @@ func (p *Process) planMerged(b *batch, h *hub, renames map[*object]map[int][2]st
 // export prefix of each object of b.objects.
 func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]string) ([]byte, error) {
 	mg := &merger{p: p, b: b, byObj: map[*object]*mergeComp{}, imports: map[string]uint32{},
-		extraBy: map[string]uint32{}, shared: map[string]uint32{}, weakImp: -1, hostFns: p.l.callerAware()}
+		extraBy: map[string]uint32{}, shared: map[string]uint32{}, weakImp: -1, memorySize: -1, hostFns: p.l.callerAware()}
 	for _, o := range b.objects {
 		c := &mergeComp{o: o, f: o.info.file}
 		mg.comps = append(mg.comps, c)
@@ -209,6 +214,19 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 	}
 	if err := mg.importPass(h, renames); err != nil {
 		return nil, err
+	}
+	if _, ok := mg.shared["table"]; !ok && mg.needsTable() {
+		// No object imports the table, but the merged module fills slots
+		// of it: every library function gets its slot (see planMerged).
+		tp := p.shared[wasmfile.NameTable]
+		if tp.private {
+			return nil, refuse("%s keeps its function table to itself", p.main.name)
+		}
+		mg.shared["table"] = mg.m.ImportTable(p.sharedModName(wasmfile.NameTable), tp.export, 0)
+	}
+	if _, hasMemory := mg.shared["memory"]; hasMemory && p.breakCell != 0 {
+		ref := mg.extra("memory.size", extraFunc{typ: memorySizeType, body: memorySizeBody(p.breakCell)})
+		mg.memorySize = int64(ref.index)
 	}
 	if err := mg.placeFuncs(); err != nil {
 		return nil, err
@@ -235,6 +253,22 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 		mg.m.Global(g.typ, g.init)
 	}
 	return mg.m.Bytes(), nil
+}
+
+// needsTable reports whether the merged module writes table slots: the
+// loader's fills, or an object's own active element segments.
+func (mg *merger) needsTable() bool {
+	if len(mg.b.fills) > 0 {
+		return true
+	}
+	for _, c := range mg.comps {
+		for _, seg := range c.f.Elements {
+			if seg.Mode == wasmfile.ModeActive {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // mergeable refuses what the merge does not handle.
@@ -344,7 +378,7 @@ func (mg *merger) importPass(h *hub, renames map[*object]map[int][2]string) erro
 		}
 	}
 	for _, e := range mg.extras {
-		if e.caller < 0 && mg.weakImp < 0 {
+		if e.body == nil && e.caller < 0 && mg.weakImp < 0 {
 			mg.weakImp = int64(mg.importFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}}))
 		}
 	}
@@ -496,6 +530,7 @@ func (mg *merger) placeFuncs() error {
 		}
 	}
 	extraBase := next
+	mg.extraBase = extraBase
 	for _, c := range mg.comps {
 		c.funcs = make([]uint32, len(c.refs))
 		c.resolved = make([]bool, len(c.refs))
@@ -686,6 +721,10 @@ func (mg *merger) code() error {
 	}
 	for _, e := range mg.extras {
 		var body []byte
+		if e.body != nil {
+			mg.m.FuncName(mg.m.Func(e.typ, e.body), "wasmdl.memory_size")
+			continue
+		}
 		if e.caller < 0 {
 			body = wasmgen.I32Const(body, e.trapID)
 			body = wasmgen.Call(body, uint32(mg.weakImp))
@@ -724,6 +763,11 @@ func (mg *merger) rewrite(out []byte, c *mergeComp, j int) ([]byte, error) {
 				return bad("function", in.Imm)
 			}
 			enc = wasmfile.AppendU32(append(enc, byte(op)), c.funcs[in.Imm])
+		case wasmfile.OpMemorySize:
+			if in.Imm != 0 || mg.memorySize < 0 {
+				return nil
+			}
+			enc = wasmfile.AppendU32(append(enc, byte(wasmfile.OpCall)), mg.extraBase+uint32(mg.memorySize))
 		case wasmfile.OpGlobalGet, wasmfile.OpGlobalSet:
 			if in.Imm >= uint64(len(c.globals)) {
 				return bad("global", in.Imm)
@@ -1036,7 +1080,7 @@ func (mg *merger) exports(step uint32) error {
 // out is ignored and rebuilt.
 
 // mergeCacheVersion changes whenever the merge's output would.
-const mergeCacheVersion = "wasmdl-merged-3"
+const mergeCacheVersion = "wasmdl-merged-4"
 
 func (l *Linker) mergeCachePath(key string) string {
 	if l.cfg.CacheDir == "" || key == "" {

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"path"
+	"sync"
 
 	"github.com/tetratelabs/wazero/api"
+	"github.com/wasmdl/wasmdl/internal/wasmedit"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
@@ -116,6 +118,10 @@ type moduleInfo struct {
 	tlsSize  uint32
 	tlsAlign uint32
 	hasTLS   bool
+
+	memorySizeOnce sync.Once
+	memorySize     bool
+	memorySizeErr  error
 }
 
 func newModuleInfo(f *wasmfile.File, data []byte, key string) *moduleInfo {
@@ -189,6 +195,30 @@ func newModuleInfo(f *wasmfile.File, data []byte, key string) *moduleInfo {
 		}
 	}
 	return mi
+}
+
+// initialMemory is the initial size in bytes of the memory the module
+// defines or imports (0 if it has none).
+func (mi *moduleInfo) initialMemory() uint64 {
+	f := mi.file
+	if len(f.Memories) > 0 {
+		return f.Memories[0].Limits.Min * pageSize
+	}
+	for _, im := range f.Imports {
+		if im.Kind == wasmfile.KindMemory {
+			return im.Memory.Limits.Min * pageSize
+		}
+	}
+	return 0
+}
+
+// usesMemorySize reports whether the module's code executes memory.size,
+// which the loader then redirects (see memory.go); decoded once per module.
+func (mi *moduleInfo) usesMemorySize() (bool, error) {
+	mi.memorySizeOnce.Do(func() {
+		mi.memorySize, mi.memorySizeErr = wasmedit.UsesMemorySize(mi.file)
+	})
+	return mi.memorySize, mi.memorySizeErr
 }
 
 // funcSymbols lists the functions the module offers other modules, in

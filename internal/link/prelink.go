@@ -23,6 +23,10 @@ type prelink struct {
 	stackLow   uint32
 	stackHigh  uint32
 	heapBase   uint32
+	heapEnd    uint64
+	breakCell  uint32
+	loaderEnd  uint32
+	programTop uint32
 	memFloor   uint64
 	tableFloor uint64
 	shared     map[string]sharedPlan
@@ -102,7 +106,8 @@ func (p *Process) snapshot(b *batch) *prelink {
 	}
 	pl := &prelink{
 		mem: p.mem, table: p.table, memShared: p.memShared,
-		stackLow: p.stackLow, stackHigh: p.stackHigh, heapBase: p.heapBase,
+		stackLow: p.stackLow, stackHigh: p.stackHigh, heapBase: p.heapBase, heapEnd: p.heapEnd,
+		breakCell: p.breakCell, loaderEnd: p.loaderEnd, programTop: p.programTop,
 		memFloor: p.memFloor, tableFloor: p.tableFloor,
 		shared: map[string]sharedPlan{}, tags: cloneMap(p.tags), hostSlots: cloneMap(p.hostSlots),
 		gotMem: cloneMap(b.gotMem), gotFunc: cloneMap(b.gotFunc), hubBytes: b.hubBytes,
@@ -156,6 +161,7 @@ func (p *Process) restore(b *batch, pl *prelink) {
 	p.mem.free = slices.Clone(pl.mem.free)
 	p.table.free = slices.Clone(pl.table.free)
 	p.memShared, p.stackLow, p.stackHigh, p.heapBase = pl.memShared, pl.stackLow, pl.stackHigh, pl.heapBase
+	p.heapEnd, p.breakCell, p.loaderEnd, p.programTop = pl.heapEnd, pl.breakCell, pl.loaderEnd, pl.programTop
 	p.memFloor, p.tableFloor = pl.memFloor, pl.tableFloor
 	for item, s := range pl.shared {
 		p.shared[item] = sharedItem{provider: obj(s.provider), export: s.export, private: s.private}

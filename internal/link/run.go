@@ -121,11 +121,8 @@ func (p *Process) writeArgv() (uint32, error) {
 	if p.memory == nil {
 		return 0, fmt.Errorf("%s: cannot pass arguments: it does not export its memory", p.main.name)
 	}
-	base, err := p.mem.alloc(size, 16)
+	base, err := p.allocGuest(context.Background(), "argv", size, 16)
 	if err != nil {
-		return 0, err
-	}
-	if err := p.syncSpaces(context.Background()); err != nil {
 		return 0, err
 	}
 	str := base + uint32(4*(len(p.args)+1))

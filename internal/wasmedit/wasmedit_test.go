@@ -1,0 +1,128 @@
+package wasmedit
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
+	"github.com/wasmdl/wasmdl/wasmfile"
+)
+
+// sizeModule has a memory of 2 pages and functions that read memory.size
+// in different ways; f5 does not.
+func sizeModule(t *testing.T, withSizeType bool) []byte {
+	t.Helper()
+	var m wasmgen.Module
+	i32 := wasmfile.I32
+	if withSizeType {
+		m.Type(wasmfile.FuncType{Results: []wasmfile.ValType{i32}})
+	}
+	m.Export("memory", wasmfile.KindMemory, m.Memory(wasmfile.Limits{Min: 2}))
+	// size() -> memory.size
+	m.Export("size", wasmfile.KindFunc, m.Func(wasmfile.FuncType{Results: []wasmfile.ValType{i32}}, []byte{0x3f, 0x00}))
+	// twice(x) -> x + memory.size + memory.size
+	m.Export("twice", wasmfile.KindFunc, m.Func(wasmfile.FuncType{Params: []wasmfile.ValType{i32}, Results: []wasmfile.ValType{i32}},
+		[]byte{0x20, 0x00, 0x3f, 0x00, 0x6a, 0x3f, 0x00, 0x6a}))
+	// grow(n) -> memory.grow n (untouched)
+	m.Export("grow", wasmfile.KindFunc, m.Func(wasmfile.FuncType{Params: []wasmfile.ValType{i32}, Results: []wasmfile.ValType{i32}},
+		[]byte{0x20, 0x00, 0x40, 0x00}))
+	// plain() -> 5
+	m.Export("plain", wasmfile.KindFunc, m.Func(wasmfile.FuncType{Results: []wasmfile.ValType{i32}}, wasmgen.I32Const(nil, 5)))
+	return m.Bytes()
+}
+
+func TestRedirectMemorySize(t *testing.T) {
+	ctx := context.Background()
+	for _, withType := range []bool{false, true} {
+		mod := sizeModule(t, withType)
+		f, err := wasmfile.Parse(mod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uses, err := UsesMemorySize(f); err != nil || !uses {
+			t.Fatalf("UsesMemorySize = %t, %v", uses, err)
+		}
+		out, err := RedirectMemorySize(mod, wasmgen.I32Const(nil, 77))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := wasmfile.Parse(out)
+		if err != nil {
+			t.Fatalf("rewritten module does not parse: %v", err)
+		}
+		if len(g.Funcs) != len(f.Funcs)+1 {
+			t.Errorf("%d functions, want %d", len(g.Funcs), len(f.Funcs)+1)
+		}
+		if uses, _ := UsesMemorySize(g); uses {
+			t.Error("rewritten module still executes memory.size")
+		}
+		rt := wazero.NewRuntime(ctx)
+		inst, err := rt.Instantiate(ctx, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		call := func(name string, args ...uint64) uint64 {
+			t.Helper()
+			res, err := inst.ExportedFunction(name).Call(ctx, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res[0]
+		}
+		if got := call("size"); got != 77 {
+			t.Errorf("size() = %d, want 77", got)
+		}
+		if got := call("twice", 1); got != 155 {
+			t.Errorf("twice(1) = %d, want 155", got)
+		}
+		if got := call("grow", 1); got != 2 {
+			t.Errorf("grow(1) = %d, want the real size 2", got)
+		}
+		if got := call("plain"); got != 5 {
+			t.Errorf("plain() = %d", got)
+		}
+		rt.Close(ctx)
+	}
+}
+
+func TestRedirectMemorySizeKeepsOtherSections(t *testing.T) {
+	mod := sizeModule(t, true)
+	out, err := RedirectMemorySize(mod, wasmgen.I32Const(nil, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := wasmfile.Parse(mod)
+	g, _ := wasmfile.Parse(out)
+	for i, s := range f.Sections {
+		if s.ID == wasmfile.SectionType || s.ID == wasmfile.SectionFunction || s.ID == wasmfile.SectionCode {
+			continue
+		}
+		a := mod[s.DataOffset : s.DataOffset+int64(s.Size)]
+		t2 := g.Sections[i]
+		b := out[t2.DataOffset : t2.DataOffset+int64(t2.Size)]
+		if s.ID != t2.ID || !bytes.Equal(a, b) {
+			t.Errorf("section %d (id %d) changed", i, s.ID)
+		}
+	}
+	if len(g.Types) != len(f.Types) {
+		t.Errorf("a () -> i32 type exists already: %d types became %d", len(f.Types), len(g.Types))
+	}
+}
+
+func TestUsesMemorySize(t *testing.T) {
+	var m wasmgen.Module
+	m.Memory(wasmfile.Limits{Min: 1})
+	m.Func(wasmfile.FuncType{}, []byte{0x3f, 0x00, 0x1a}) // memory.size; drop
+	f, _ := wasmfile.Parse(m.Bytes())
+	if uses, _ := UsesMemorySize(f); !uses {
+		t.Error("memory.size not seen")
+	}
+	var n wasmgen.Module
+	n.Func(wasmfile.FuncType{}, nil)
+	g, _ := wasmfile.Parse(n.Bytes())
+	if uses, _ := UsesMemorySize(g); uses {
+		t.Error("memory.size seen in a module without it")
+	}
+}
