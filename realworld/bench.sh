@@ -19,7 +19,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "== go test ./realworld -bench (${RUNS} runs per program and mode)"
 go test ./realworld -run '^$' -bench "BenchmarkPrograms/$BENCH" -benchtime "${RUNS}x" -count 1 -timeout 60m -v |
-  grep -v -e '^=== RUN' | tee "$log"
+  grep --line-buffered -v -e '^=== RUN' | tee "$log"
 
 echo
 echo "CPU time per run (user+system, ms); ratios to the static wasm build"

@@ -146,15 +146,15 @@ func TestPrograms(t *testing.T) {
 	}
 }
 
-// command is the command line of one step in mode m, and the files of the
-// build that the step's program loads as plugins.
+// command is the command of one step of p in mode m, run in work. Its
+// environment is fixed: wasmdl's debug and search-path variables, and
+// Lua's LUA_INIT and LUA_PATH, must not leak in from the test's.
 func command(p program, m mode, s step, work string) *exec.Cmd {
 	dir := filepath.Join(outRoot, p.comp)
 	var cmd *exec.Cmd
 	switch m {
 	case native:
 		cmd = exec.Command(filepath.Join(dir, "native", s.prog), s.args...)
-		cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C"}
 	case static:
 		args := []string{"run", "--cache-dir", wazeroDir, "--dir", work + ":/", filepath.Join(dir, "static", s.prog+".wasm")}
 		cmd = exec.Command(wasmdlPath, append(args, s.args...)...)
@@ -168,6 +168,7 @@ func command(p program, m mode, s step, work string) *exec.Cmd {
 		cmd = exec.Command(wasmdlPath, append(args, s.args...)...)
 	}
 	cmd.Dir = work
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C"}
 	return cmd
 }
 
@@ -323,4 +324,43 @@ func clip(s string) string {
 		return s[:max] + "\n[...]"
 	}
 	return s
+}
+
+// TestTypeMismatch loads zbig compiled without HAVE_UNISTD_H (a 32-bit
+// z_off_t) against libz.so compiled with it (64-bit): the load must fail
+// before anything runs, with ld.so's status and one line per function
+// whose signature differs, naming both types.
+func TestTypeMismatch(t *testing.T) {
+	need(t, program{comp: "zlib"})
+	lib := filepath.Join(outRoot, "zlib", "wasm")
+	want := []string{
+		"wasmdl: signature mismatch: crc32_combine: zbig-offt32.wasm imports it as (i32, i32, i32) -> i32 but libz.so defines (i32, i32, i64) -> i32",
+		"wasmdl: signature mismatch: adler32_combine: zbig-offt32.wasm imports it as (i32, i32, i32) -> i32 but libz.so defines (i32, i32, i64) -> i32",
+		"wasmdl: signature mismatch: gztell: zbig-offt32.wasm imports it as (i32) -> i32 but libz.so defines (i32) -> i64",
+		"wasmdl: signature mismatch: gzseek: zbig-offt32.wasm imports it as (i32, i32, i32) -> i32 but libz.so defines (i32, i64, i32) -> i64",
+	}
+	for _, flags := range [][]string{nil, {"--separate"}} {
+		work := t.TempDir()
+		args := append([]string{"run"}, flags...)
+		args = append(args, "--dir", work+":/", "-L", lib, filepath.Join(lib, "zbig-offt32.wasm"))
+		cmd := exec.Command(wasmdlPath, args...)
+		cmd.Dir = work
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 127 {
+			t.Errorf("%v: %v, want exit status 127\nstderr:\n%s", flags, err, stderr.String())
+		}
+		got := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		sort.Strings(got)
+		sorted := append([]string(nil), want...)
+		sort.Strings(sorted)
+		if strings.Join(got, "\n") != strings.Join(sorted, "\n") {
+			t.Errorf("%v: stderr:\n%s\nwant these lines:\n%s", flags, stderr.String(), strings.Join(want, "\n"))
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("%v: the program ran: %q", flags, stdout.String())
+		}
+	}
 }
