@@ -135,14 +135,14 @@ fetch() {
 
 # --------------------------------------------------------------- stamping ----
 
-# stamp_of COMP FILES...: what a component's outputs depend on besides its
-# Debian source: this script, its own files, the compilers and wasi-libc.
+# stamp_of COMP FILES...: what a component's outputs depend on: its Debian
+# source package, this script, its own files, the compilers and wasi-libc.
 stamp_of() {
   local comp=$1
   shift
   {
     echo "$comp"
-    cat "$SRC"/*/.fetched 2>/dev/null
+    cat "$SRC/$comp/.fetched"
     sha256sum "$RW/build.sh" "$@" | sed "s|$RW/||"
     echo "$TOOLS"
     printf '%s\n' "$LUA_VARIANT"
@@ -178,15 +178,16 @@ warnings_for() {
 }
 
 # compile CC OBJ SRC FLAGS...: compile one file unless OBJ was already
-# compiled from the same source, flags, headers of ours and compilers
-# (OBJ.key), so that changing one program does not recompile SQLite.
+# compiled from the same source, flags, headers of ours, Debian source
+# package (of component $COMP) and compilers (OBJ.key), so that changing
+# one program does not recompile SQLite.
 compile() {
   local cc=$1 o=$2 s=$3 key
   shift 3
   key=$({
     printf '%s\n' "$cc" "$@"
     sha256sum "$s" "$RW"/*/*.h "$RW"/lua/nosetjmp/*.h | sed "s|$RW/||"
-    cat "$SRC"/*/.fetched 2>/dev/null
+    cat "$SRC/$COMP/.fetched"
     echo "$TOOLS"
   } | sha256sum | cut -d' ' -f1)
   [[ -f $o && -f $o.key && $(cat "$o.key") == "$key" ]] && return
@@ -522,7 +523,7 @@ comps=("$@")
 ((${#comps[@]})) || comps=(zlib lua sqlite)
 for c in "${comps[@]}"; do
   case $c in
-  zlib | lua | sqlite) "build_$c" ;;
+  zlib | lua | sqlite) COMP=$c "build_$c" ;;
   *) die "unknown component $c (known: zlib lua sqlite)" ;;
   esac
 done
