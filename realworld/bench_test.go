@@ -19,7 +19,7 @@ func BenchmarkPrograms(b *testing.B) {
 	for _, p := range programs {
 		b.Run(p.name, func(b *testing.B) {
 			need(b, p)
-			want := run(b, p, native)
+			want := runNative(b, p)
 			for _, m := range []mode{native, static, merged, separate} {
 				b.Run(string(m), func(b *testing.B) {
 					if m != native {

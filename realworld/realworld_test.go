@@ -135,7 +135,7 @@ func TestPrograms(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			need(t, p)
 			t.Parallel()
-			want := run(t, p, native)
+			want := runNative(t, p)
 			for _, m := range []mode{merged, separate, static} {
 				t.Run(string(m), func(t *testing.T) {
 					got := run(t, p, m)
@@ -144,6 +144,20 @@ func TestPrograms(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runNative runs p natively. Every step must succeed: a case whose native
+// run fails compares nothing useful, however closely wasmdl matches it.
+func runNative(t testing.TB, p program) *result {
+	t.Helper()
+	r := run(t, p, native)
+	for i, s := range p.steps {
+		if r.status[i] != 0 {
+			t.Fatalf("the native run fails: step %d (%s) exits with status %d\nstdout ends:\n%s\nstderr:\n%s",
+				i+1, s, r.status[i], tail(r.stdout[i]), clip(r.stderr[i]))
+		}
+	}
+	return r
 }
 
 // command is the command of one step of p in mode m, run in work. Its
@@ -315,6 +329,15 @@ func around(s string, n int) string {
 	start := strings.LastIndexByte(s[:n], '\n') + 1
 	end := min(len(s), start+60)
 	return s[start:end]
+}
+
+// tail is the end of a long output, for a failure message.
+func tail(s string) string {
+	const max = 500
+	if len(s) > max {
+		return "[...]" + s[len(s)-max:]
+	}
+	return s
 }
 
 // clip shortens a long stderr for a failure message.
