@@ -85,7 +85,7 @@ SUDO=
 
 ensure_tools() {
   local need=() c
-  for c in clang-19 wasm-ld-19 llvm-nm-19 gcc make tclsh python3 dpkg-source go; do
+  for c in clang-19 wasm-ld-19 llvm-nm-19 gcc make tclsh python3 dpkg-source; do
     command -v "$c" >/dev/null 2>&1 || need+=("$c")
   done
   [[ -e $WASI_LIB/libc.a ]] || need+=(wasi-libc)
@@ -268,7 +268,8 @@ main_exports() {
   "$WASMDL" inspect --json "${libs[@]}" >"$json"
   "$NM" --defined-only --extern-only --format=just-symbols "${objs[@]}" 2>/dev/null |
     grep -v -e '^$' -e ':$' | sort -u >"$own"
-  python3 - "$json" "$(libc_symbols)" "$own" <<'PY'
+  local rc=0
+  python3 - "$json" "$(libc_symbols)" "$own" <<'PY' || rc=$?
 import json, sys
 doc = json.load(open(sys.argv[1]))
 libc = set(open(sys.argv[2]).read().split())
@@ -296,6 +297,7 @@ if missing:
     sys.exit("realworld: nothing defines " + ", ".join(missing))
 PY
   rm -f "$json" "$own"
+  return "$rc"
 }
 
 # wasm_main OUT OBJS... -- LIBS... [-- EXTRA_LINK_FLAGS...]: a non-PIE
