@@ -6,6 +6,7 @@ SHELL := /bin/bash
 .PHONY: help fixtures fixtures-check stress
 
 help:
+	@echo "make help            list these targets"
 	@echo "make fixtures        rebuild every binary fixture under testdata/ from its sources"
 	@echo "make fixtures-check  rebuild, then fail if anything under testdata/ differs from git (CI)"
 	@echo "make stress          the memory-ownership stress, longer and with more seeds (CI)"

@@ -1,14 +1,16 @@
 package wasmdl
 
 import (
+	"context"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
-	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmdl/wasmdl/internal/search"
 )
 
@@ -24,9 +26,10 @@ type Config struct {
 	preload     []string
 	stackSize   uint32
 	maxPages    uint32
-	moduleCfg   wazero.ModuleConfig
-	args        []string
 	debug       io.Writer
+	logger      *slog.Logger
+	hostFuncs   []HostFunc
+	maxModules  int
 	topics      map[string]bool
 	separate    bool
 	cacheDir    string
@@ -106,28 +109,22 @@ func (c Config) WithMemoryLimit(bytes uint64) Config {
 	return c
 }
 
-// WithModuleConfig sets the WASI configuration of processes (stdio,
-// environment, file system, clock...). Every module of a process shares
-// it. Its name and start functions are ignored. Use [Config.WithArgs] for
-// arguments, so that a main taking argc/argv gets them too.
-func (c Config) WithModuleConfig(mc wazero.ModuleConfig) Config {
-	c.moduleCfg = mc
-	return c
-}
-
-// WithArgs sets the program arguments, argv[0] first.
-func (c Config) WithArgs(args ...string) Config {
-	c.args = append([]string(nil), args...)
+// WithModuleLimit bounds how many modules (the main and its libraries)
+// one process may hold at once; a dlopen past it fails. The default is
+// 4096: enough for any program, and a bound on what a guest that opens
+// libraries without end costs the host.
+func (c Config) WithModuleLimit(n int) Config {
+	c.maxModules = n
 	return c
 }
 
 // WithMerge says whether the main module and the libraries loaded with it
 // become one module (the default): their calls to each other are then
 // direct calls, their GOT entries constants, and wazero compiles and
-// instantiates one module instead of one per library. The process is the
-// same either way; libraries opened later with dlopen are always separate.
-// WithMerge(false) instantiates every module on its own, which is slower
-// but keeps one wazero instance per library, as Process.Main shows it.
+// instantiates one module instead of one per library. The process behaves
+// the same either way; libraries opened later with dlopen are always
+// separate. WithMerge(false) instantiates every module on its own, which
+// is slower.
 func (c Config) WithMerge(enabled bool) Config {
 	c.separate = !enabled
 	return c
@@ -144,22 +141,65 @@ func (c Config) WithCacheDir(dir string) Config {
 }
 
 // WithDebug writes traces of the given topics to w, as WASMDL_DEBUG does:
-// "libs" (which file each library came from), "bindings" (where each
-// symbol bound) and "merge" (why a program could not be merged into one
-// module, see [Config.WithMerge]).
+// "libs" (which file each library came from, and each failed search),
+// "bindings" (where each symbol bound), "merge" (why a program could not
+// be merged into one module, see [Config.WithMerge]) or "all". Lines start
+// with "wasmdl[N]:", N numbering the Linker's processes; each is written
+// whole, so w may be shared.
 func (c Config) WithDebug(w io.Writer, topics ...string) Config {
 	c.debug = w
-	c.topics = map[string]bool{}
+	c.topics = debugTopics(topics)
+	return c
+}
+
+// WithLogger sends the traces of the given topics (as for
+// [Config.WithDebug]) to logger as debug records, with the attributes
+// "topic" and "process".
+func (c Config) WithLogger(logger *slog.Logger, topics ...string) Config {
+	c.logger = logger
+	c.topics = debugTopics(topics)
+	return c
+}
+
+// debugTopicNames are the trace topics WithDebug knows, besides "all".
+var debugTopicNames = []string{"libs", "bindings", "merge"}
+
+func debugTopics(topics []string) map[string]bool {
+	out := map[string]bool{}
 	for _, t := range topics {
 		for _, s := range strings.Split(t, ",") {
 			if s = strings.TrimSpace(s); s != "" {
-				c.topics[s] = true
+				out[s] = true
 			}
 		}
 	}
-	if c.topics["all"] {
-		c.topics["libs"], c.topics["bindings"], c.topics["merge"] = true, true, true
+	if out["all"] {
+		for _, t := range debugTopicNames {
+			out[t] = true
+		}
 	}
+	return out
+}
+
+// HostFunc is a Go function guests may import from "env": an env function
+// import that no module of the process defines binds to the HostFunc of
+// its name (modules' own definitions come first, as for libc functions).
+// Func gets the calling process and the arguments in stack, and leaves
+// the results there (wazero's calling convention). Its ctx lets it call
+// back into that process ([Process.Lookup], [Symbol.Call]) without waiting
+// for itself; a panic in Func is a trap.
+type HostFunc struct {
+	Name            string
+	Params, Results []api.ValueType
+	Func            func(ctx context.Context, p *Process, stack []uint64)
+}
+
+// WithHostFuncs gives guests these functions (see [HostFunc]), in addition
+// to the ones given before. Names wasmdl provides itself (dlopen, dlsym,
+// dlclose, dlerror, dladdr, atexit, __cxa_atexit) cannot be taken; loads
+// fail if one is.
+func (c Config) WithHostFuncs(fns ...HostFunc) Config {
+	c.hostFuncs = append(append([]HostFunc(nil), c.hostFuncs...), fns...)
 	return c
 }
 
@@ -179,6 +219,9 @@ func (c Config) cwd() string {
 func (c Config) fsPaths(dirs []string) []string {
 	out := make([]string, 0, len(dirs))
 	for _, d := range dirs {
+		if d == "" {
+			continue // not the working folder, as glibc would make it: say "."
+		}
 		if c.root == "" {
 			out = append(out, path.Join(c.cwd(), d))
 			continue

@@ -2,11 +2,18 @@ package wasmdl_test
 
 import (
 	"context"
+	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log"
 	"os"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmdl/wasmdl"
 )
 
@@ -17,10 +24,8 @@ func Example() {
 	rt := wazero.NewRuntimeWithConfig(ctx, wasmdl.RuntimeConfig())
 	defer rt.Close(ctx)
 
-	cfg := wasmdl.NewConfig().
-		WithSearchPath("testdata/seed/pic").
-		WithModuleConfig(wazero.NewModuleConfig().WithStdout(os.Stdout))
-	p, err := wasmdl.NewLinker(rt, cfg).Load(ctx, "testdata/seed/pic/main.wasm")
+	cfg := wasmdl.NewConfig().WithSearchPath("testdata/seed/pic")
+	p, err := wasmdl.NewLinker(rt, cfg).Load(ctx, "testdata/seed/pic/main.wasm", wasmdl.WithStdout(os.Stdout))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -69,11 +74,11 @@ func ExampleProcess_Open() {
 			log.Fatal(err)
 		}
 		for i := 0; i < 2; i++ {
-			res, err := apply.Function().Call(ctx, 10)
+			res, err := apply.Call(ctx, 10)
 			if err != nil {
 				log.Fatal(err)
 			}
-			fmt.Printf("round %d: %s: plugin_apply(10) = %d\n", round+1, name, int32(res[0]))
+			fmt.Printf("round %d: %s: plugin_apply(10) = %d\n", round+1, name, res[0])
 		}
 		if err := lib.Close(ctx); err != nil {
 			log.Fatal(err)
@@ -86,4 +91,75 @@ func ExampleProcess_Open() {
 	// round 2: libplugin.so: plugin_apply(10) = 102
 	// round 3: libplugin2.so: plugin_apply(10) = 201
 	// round 3: libplugin2.so: plugin_apply(10) = 202
+}
+
+//go:embed testdata/dl/plugin/libplugin.so testdata/dl/plugin/libplugin2.so testdata/dl/plugin/libtools.so
+var plugins embed.FS
+
+// Example_pluginHost is a Go service running C plugins: libraries embedded
+// in the binary, a host function the plugins call, calls from many
+// goroutines, a hot swap to a new version, and a runaway plugin stopped by
+// a deadline (which ends its process: the host starts a fresh one).
+func Example_pluginHost() {
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wasmdl.RuntimeConfig())
+	defer rt.Close(ctx)
+
+	var logged atomic.Int32
+	hostLog := wasmdl.HostFunc{Name: "host_log", Params: []api.ValueType{api.ValueTypeI32},
+		Func: func(ctx context.Context, p *wasmdl.Process, stack []uint64) { logged.Add(int32(stack[0])) }}
+	sub, _ := fs.Sub(plugins, "testdata/dl/plugin")
+	linker := wasmdl.NewLinker(rt, wasmdl.NewConfig().WithFS(sub).WithHostFuncs(hostLog))
+
+	p, err := linker.LoadEmpty(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close(ctx)
+	tools, err := p.Open(ctx, "libtools.so", wasmdl.Now)
+	if err != nil {
+		log.Fatal(err)
+	}
+	logTwice, _ := tools.Lookup(ctx, "log_twice")
+
+	// Calls from many goroutines take turns in the process.
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := logTwice.Call(ctx, 1); err != nil {
+				log.Fatal(err)
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Println("host_log received", logged.Load())
+
+	// Hot swap: v1 out, v2 in.
+	for _, name := range []string{"libplugin.so", "libplugin2.so"} {
+		lib, err := p.Open(ctx, name, wasmdl.Now)
+		if err != nil {
+			log.Fatal(err)
+		}
+		apply, _ := lib.Lookup(ctx, "plugin_apply")
+		res, _ := apply.Call(ctx, 10)
+		fmt.Printf("%s: plugin_apply(10) = %d\n", name, res[0])
+		lib.Close(ctx)
+	}
+
+	// A plugin that never returns is stopped by the deadline.
+	spin, _ := tools.Lookup(ctx, "spin")
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	_, err = spin.Call(tctx)
+	fmt.Println("spin:", errors.Is(err, context.DeadlineExceeded))
+	_, err = logTwice.Call(ctx, 1)
+	fmt.Println("afterwards:", errors.Is(err, wasmdl.ErrDead))
+	// Output:
+	// host_log received 20
+	// libplugin.so: plugin_apply(10) = 101
+	// libplugin2.so: plugin_apply(10) = 201
+	// spin: true
+	// afterwards: true
 }

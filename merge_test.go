@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/tetratelabs/wazero"
 	"github.com/wasmdl/wasmdl"
 )
 
@@ -19,8 +18,7 @@ func TestLookupMergedLibrary(t *testing.T) {
 	ctx := context.Background()
 	for _, merge := range []bool{true, false} {
 		rt := newRuntime(t)
-		cfg := wasmdl.NewConfig().WithSearchPath("testdata/link/calls").
-			WithModuleConfig(wazero.NewModuleConfig().WithStdout(&bytes.Buffer{})).WithMerge(merge)
+		cfg := wasmdl.NewConfig().WithSearchPath("testdata/link/calls").WithMerge(merge)
 		p, err := wasmdl.NewLinker(rt, cfg).Load(ctx, "testdata/link/calls/main.wasm")
 		if err != nil {
 			t.Fatal(err)
@@ -72,8 +70,7 @@ func TestMergeCache(t *testing.T) {
 	run := func() {
 		t.Helper()
 		var out bytes.Buffer
-		cfg := wasmdl.NewConfig().WithSearchPath("testdata/link/fnptr").WithCacheDir(dir).
-			WithModuleConfig(wazero.NewModuleConfig().WithStdout(&out))
+		cfg := wasmdl.NewConfig().WithSearchPath("testdata/link/fnptr").WithCacheDir(dir)
 		if status := runCase(t, wasmdl.NewLinker(newRuntime(t), cfg), "testdata/link/fnptr/main.wasm", &out); status != 0 {
 			t.Fatalf("exit status %d", status)
 		}

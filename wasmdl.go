@@ -10,22 +10,27 @@ import (
 	"github.com/wasmdl/wasmdl/internal/link"
 )
 
-// RuntimeConfig returns a wazero runtime configuration with the features
-// dynamically linked modules use: the 2.0 core plus threads (shared memory
-// and TLS), extended constant expressions, tail calls and exception handling.
+// RuntimeConfig returns a wazero runtime configuration with what wasmdl
+// needs: the features dynamically linked modules use (the 2.0 core plus
+// threads for shared memory and TLS, extended constant expressions, tail
+// calls and exception handling), and guest code that stops when its
+// context is cancelled (without it, a cancelled context or [Process.Close]
+// cannot interrupt a call that is running).
 func RuntimeConfig() wazero.RuntimeConfig {
 	return wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 |
 		experimental.CoreFeaturesThreads | experimental.CoreFeaturesExtendedConst |
-		experimental.CoreFeaturesTailCall | experimental.CoreFeaturesExceptionHandling)
+		experimental.CoreFeaturesTailCall | experimental.CoreFeaturesExceptionHandling).
+		WithCloseOnContextDone(true)
 }
 
 // Linker loads programs into one wazero runtime. It caches what processes
-// can share: parsed and compiled modules, keyed by content, so a second
-// process with the same libraries compiles nothing. A Linker is safe for
-// concurrent use; each Process is isolated.
+// can share: parsed and compiled modules, keyed by content, and each
+// program's plan, so a second process of the same program compiles
+// nothing and only instantiates. A Linker is safe for concurrent use;
+// processes are isolated from each other.
 type Linker struct {
-	l    *link.Linker
-	args []string
+	l   *link.Linker
+	cfg Config
 }
 
 // NewLinker returns a Linker that instantiates into rt. Create rt with
@@ -36,16 +41,19 @@ func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
 		FS: cfg.fsys, Root: cfg.root, Cwd: cfg.cwd(),
 		SearchPaths: cfg.fsPaths(cfg.searchPaths), EnvPaths: cfg.fsPaths(cfg.envPaths), Preload: cfg.preload,
 		StackSize: cfg.stackSize, MaxMemoryPages: cfg.maxPages,
-		ModuleConfig: cfg.moduleCfg, Debug: cfg.debug, DebugTopics: cfg.topics,
-		Separate: cfg.separate, CacheDir: cfg.cacheDir,
+		Debug: cfg.debug, DebugTopics: cfg.topics, Logger: cfg.logger,
+		Separate: cfg.separate, CacheDir: cfg.cacheDir, MaxObjects: cfg.maxModules,
 	}
-	if lc.ModuleConfig == nil {
-		lc.ModuleConfig = wazero.NewModuleConfig()
+	w := &Linker{cfg: cfg}
+	for _, h := range cfg.hostFuncs {
+		fn := h.Func
+		lc.HostFuncs = append(lc.HostFuncs, link.HostFunc{Name: h.Name, Params: h.Params, Results: h.Results,
+			Fn: func(ctx context.Context, p *link.Process, stack []uint64) {
+				fn(ctx, p.Owner.(*Process), stack)
+			}})
 	}
-	if cfg.args != nil {
-		lc.ModuleConfig = lc.ModuleConfig.WithArgs(cfg.args...)
-	}
-	return &Linker{l: link.NewLinker(rt, lc), args: cfg.args}
+	w.l = link.NewLinker(rt, lc)
+	return w
 }
 
 // Load reads the main module and the libraries it needs, places them in one
@@ -54,80 +62,49 @@ func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
 // last). The process is then ready for [Process.Run].
 //
 // mainPath is a file name relative to the current directory (or to the
-// root of the Config's FS). Errors name the module and symbol at fault;
-// every missing library and undefined symbol is reported, not just the
-// first.
-func (l *Linker) Load(ctx context.Context, mainPath string, args ...string) (*Process, error) {
-	if args == nil {
-		args = l.args
-	}
-	if args == nil {
-		args = []string{filepath.Base(mainPath)}
-	}
-	p, err := l.l.Load(ctx, filepath.ToSlash(mainPath), args)
+// root of the Config's FS). Options set the process's arguments, stdio,
+// environment and preopened folders. Errors name the module and symbol at
+// fault; every missing library and undefined symbol is reported, not just
+// the first (see [LoadError]).
+func (l *Linker) Load(ctx context.Context, mainPath string, opts ...Option) (*Process, error) {
+	o := newOptions(opts, filepath.Base(mainPath))
+	p := &Process{}
+	lp, err := l.l.Load(ctx, filepath.ToSlash(mainPath), o.procConfig(p, l.cfg))
 	if err != nil {
-		return nil, err
+		return nil, publicError(err)
 	}
-	return &Process{p: p}, nil
+	p.p = lp
+	return p, nil
 }
 
-// Close releases the compiled modules the Linker cached.
+// LoadEmpty starts a process with no program of its own, for hosts that
+// only want plugins: [Process.Open] loads libraries into it, with their own
+// memory, table and stack as for any process, and their WASI calls act on
+// the process's stdio and preopens. It has no libc: plugins that import
+// libc functions need a main that exports them (see the README's "Plugin
+// hosts"), loaded with [Linker.Load]. [Process.Run] has nothing to run.
+func (l *Linker) LoadEmpty(ctx context.Context, opts ...Option) (*Process, error) {
+	o := newOptions(opts, "")
+	p := &Process{}
+	lp, err := l.l.LoadEmpty(ctx, o.procConfig(p, l.cfg))
+	if err != nil {
+		return nil, publicError(err)
+	}
+	p.p = lp
+	return p, nil
+}
+
+// Close releases the compiled modules the Linker cached; later loads fail
+// with [ErrClosed]. Close the Linker's processes first.
 func (l *Linker) Close(ctx context.Context) error { return l.l.Close(ctx) }
-
-// Process is a loaded program: a main module and its libraries sharing one
-// memory, one function table, one stack and one WASI context.
-type Process struct {
-	p *link.Process
-}
-
-// Run calls the main module's entry point and returns its exit status,
-// running atexit handlers and flushing stdio as a native exit would. A trap
-// is returned as an error.
-func (p *Process) Run(ctx context.Context) (int, error) { return p.p.Run(ctx) }
-
-// Module returns the main module's instance, to call its exports directly.
-func (p *Process) Module() api.Module { return p.p.Main() }
-
-// Memory returns the memory all modules of the process share.
-func (p *Process) Memory() api.Memory { return p.p.Memory() }
-
-// Layout describes where the linker placed everything.
-func (p *Process) Layout() []Region { return p.p.Layout() }
-
-// Region is one placed range of memory or table slots; see [Process.Layout].
-type Region = link.Region
-
-// Close closes every module of the process and releases its memory.
-func (p *Process) Close(ctx context.Context) error { return p.p.Close(ctx) }
-
-// ErrNoEntry is returned by [Process.Run] when the main module exports no
-// entry point (_start, __main_void, __main_argc_argv or main).
-var ErrNoEntry = link.ErrNoEntry
-
-// DepTree is a resolved dependency tree; see [Linker.Deps].
-type DepTree = link.DepTree
-
-// DepNode is one module of a [DepTree].
-type DepNode = link.DepNode
-
-// DepEdge is one NEEDED entry of a [DepNode].
-type DepEdge = link.DepEdge
 
 // Deps resolves the main module's dependency tree with the same search
 // rules and load order as [Linker.Load], without instantiating anything
 // (what ldd prints). Missing libraries are nodes with Err set, not errors.
 func (l *Linker) Deps(mainPath string) (*DepTree, error) {
-	return l.l.Deps(filepath.ToSlash(mainPath))
-}
-
-// LoadEmpty starts a process with no program of its own, for hosts that
-// only want plugins: [Process.Open] loads libraries into it, with their own
-// memory, table and stack as for any process. [Process.Run] has nothing to
-// run in it.
-func (l *Linker) LoadEmpty(ctx context.Context) (*Process, error) {
-	p, err := l.l.LoadEmpty(ctx)
+	t, err := l.l.Deps(filepath.ToSlash(mainPath))
 	if err != nil {
-		return nil, err
+		return nil, publicError(err)
 	}
-	return &Process{p: p}, nil
+	return publicTree(t), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -23,10 +24,10 @@ func newRuntime(t testing.TB) wazero.Runtime {
 	return rt
 }
 
-func runCase(t testing.TB, l *wasmdl.Linker, main string, out *bytes.Buffer) int {
+func runCase(t testing.TB, l *wasmdl.Linker, main string, out *bytes.Buffer, opts ...wasmdl.Option) int {
 	t.Helper()
 	ctx := context.Background()
-	p, err := l.Load(ctx, main)
+	p, err := l.Load(ctx, main, append([]wasmdl.Option{wasmdl.WithStdout(out)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,9 +59,7 @@ func TestConcurrentProcesses(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 4; i++ {
 				var out bytes.Buffer
-				// One Linker per stdout: the ModuleConfig is per Linker.
-				l := wasmdl.NewLinker(rt, base.WithModuleConfig(wazero.NewModuleConfig().WithStdout(&out)))
-				p, err := l.Load(ctx, "testdata/link/data/main.wasm")
+				p, err := linker.Load(ctx, "testdata/link/data/main.wasm", wasmdl.WithStdout(&out))
 				if err != nil {
 					errs <- err
 					return
@@ -97,11 +96,10 @@ func TestCloseReleases(t *testing.T) {
 	ctx := context.Background()
 	// The ctors program's libraries register destructors: half of the
 	// processes are closed without running, so those are never called.
-	l := wasmdl.NewLinker(rt, wasmdl.NewConfig().WithSearchPath("testdata/link/ctors").
-		WithModuleConfig(wazero.NewModuleConfig().WithStdout(&bytes.Buffer{})))
+	l := wasmdl.NewLinker(rt, wasmdl.NewConfig().WithSearchPath("testdata/link/ctors"))
 	cycle := func(n int) {
 		for i := 0; i < n; i++ {
-			p, err := l.Load(ctx, "testdata/link/ctors/main.wasm")
+			p, err := l.Load(ctx, "testdata/link/ctors/main.wasm", wasmdl.WithStdout(io.Discard))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,8 +151,7 @@ func TestEmbeddedFS(t *testing.T) {
 	rt := newRuntime(t)
 	ctx := context.Background()
 	var out bytes.Buffer
-	cfg := wasmdl.NewConfig().WithFS(fsys).WithSearchPath("lib").
-		WithModuleConfig(wazero.NewModuleConfig().WithStdout(&out))
+	cfg := wasmdl.NewConfig().WithFS(fsys).WithSearchPath("lib")
 	if status := runCase(t, wasmdl.NewLinker(rt, cfg), "bin/main.wasm", &out); status != 0 {
 		t.Fatalf("status %d", status)
 	}
@@ -214,11 +211,10 @@ func TestReloadSameProgram(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		l := wasmdl.NewLinker(rt, wasmdl.NewConfig().WithDir(dir).WithSearchPath(".").
-			WithModuleConfig(wazero.NewModuleConfig().WithStdout(&out)))
+		l := wasmdl.NewLinker(rt, wasmdl.NewConfig().WithDir(dir).WithSearchPath("."))
 		for i := 0; i < 3; i++ {
 			out.Reset()
-			p, err := l.Load(ctx, "main.wasm")
+			p, err := l.Load(ctx, "main.wasm", wasmdl.WithStdout(&out))
 			if err != nil {
 				t.Fatalf("%s, load %d: %v", dir, i, err)
 			}
@@ -245,12 +241,11 @@ func TestMemoryOwnershipRestored(t *testing.T) {
 		var first string
 		for linker := 0; linker < 2; linker++ {
 			var out bytes.Buffer
-			cfg := wasmdl.NewConfig().WithDir(dir).WithSearchPath("../libs").WithCacheDir(cache).
-				WithArgs("main.wasm", "11", "300").WithModuleConfig(wazero.NewModuleConfig().WithStdout(&out))
+			cfg := wasmdl.NewConfig().WithDir(dir).WithSearchPath("../libs").WithCacheDir(cache)
 			l := wasmdl.NewLinker(newRuntime(t), cfg)
 			for load := 0; load < 2; load++ {
 				out.Reset()
-				if status := runCase(t, l, "main.wasm", &out); status != 0 {
+				if status := runCase(t, l, "main.wasm", &out, wasmdl.WithArgs("main.wasm", "11", "300")); status != 0 {
 					t.Fatalf("%s, linker %d, load %d: status %d\n%s", variant, linker, load, status, out.String())
 				}
 				if first == "" {

@@ -82,19 +82,28 @@ func newRuntime(ctx context.Context) wazero.Runtime {
 	return wazero.NewRuntimeWithConfig(ctx, wasmdl.RuntimeConfig())
 }
 
-func newLinker(rt wazero.Runtime, p *program, out io.Writer) *wasmdl.Linker {
+// benchLinker is a Linker whose processes print to out.
+type benchLinker struct {
+	*wasmdl.Linker
+	out io.Writer
+}
+
+func (l benchLinker) load(ctx context.Context, main string) (*wasmdl.Process, error) {
+	return l.Load(ctx, main, wasmdl.WithStdout(l.out), wasmdl.WithStderr(os.Stderr))
+}
+
+func newLinker(rt wazero.Runtime, p *program, out io.Writer) benchLinker {
 	return newLinkerWith(rt, p, out, wasmdl.NewConfig())
 }
 
 // newLinkerWith is newLinker starting from cfg.
-func newLinkerWith(rt wazero.Runtime, p *program, out io.Writer, cfg wasmdl.Config) *wasmdl.Linker {
-	mc := wazero.NewModuleConfig().WithStdout(out).WithStderr(os.Stderr)
-	return wasmdl.NewLinker(rt, cfg.WithSearchPath(p.dyn).WithModuleConfig(mc))
+func newLinkerWith(rt wazero.Runtime, p *program, out io.Writer, cfg wasmdl.Config) benchLinker {
+	return benchLinker{wasmdl.NewLinker(rt, cfg.WithSearchPath(p.dyn)), out}
 }
 
 // loadRun is one start of the program: Load, Run, Close.
-func loadRun(tb testing.TB, ctx context.Context, l *wasmdl.Linker, p *program) {
-	proc, err := l.Load(ctx, p.main)
+func loadRun(tb testing.TB, ctx context.Context, l benchLinker, p *program) {
+	proc, err := l.load(ctx, p.main)
 	if err != nil {
 		tb.Fatalf("load %s: %v", p.main, err)
 	}
@@ -109,7 +118,7 @@ func loadRun(tb testing.TB, ctx context.Context, l *wasmdl.Linker, p *program) {
 
 // checkOutput runs the program once and compares its output with the
 // checksum the generator computed.
-func checkOutput(tb testing.TB, ctx context.Context, l *wasmdl.Linker, p *program, out *outBuf) {
+func checkOutput(tb testing.TB, ctx context.Context, l benchLinker, p *program, out *outBuf) {
 	out.take()
 	loadRun(tb, ctx, l, p)
 	if got := out.take(); got != p.expected {
@@ -363,12 +372,16 @@ func BenchmarkSteadyState(b *testing.B) {
 			ctx := context.Background()
 			rt := newRuntime(ctx)
 			defer rt.Close(ctx)
-			proc, err := newLinker(rt, p, io.Discard).Load(ctx, p.main)
+			proc, err := newLinker(rt, p, io.Discard).load(ctx, p.main)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer proc.Close(ctx)
-			dyn := proc.Module().ExportedFunction("bench_loop")
+			loop, err := proc.Lookup(ctx, "bench_loop")
+			if err != nil {
+				b.Fatal(err)
+			}
+			dyn := loop.Function()
 
 			srt := newRuntime(ctx)
 			defer srt.Close(ctx)
@@ -439,7 +452,7 @@ func loadSmallest(b *testing.B) (*program, *wasmdl.Process) {
 	ctx := context.Background()
 	rt := newRuntime(ctx)
 	b.Cleanup(func() { rt.Close(ctx) })
-	proc, err := newLinker(rt, p, io.Discard).Load(ctx, p.main)
+	proc, err := newLinker(rt, p, io.Discard).load(ctx, p.main)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -530,7 +543,7 @@ func BenchmarkMemory(b *testing.B) {
 			var dyn, fl float64
 			for i := 0; i < b.N; i++ {
 				h0 := heapAfterGC()
-				proc, err := l.Load(ctx, p.main)
+				proc, err := l.load(ctx, p.main)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,5 +1,5 @@
-// Package bench holds wasmdl's performance benchmarks (issue 6): the
-// synthetic N-library program is generated and built by ./gen, the
+// Package bench holds wasmdl's performance benchmarks: the synthetic
+// N-library program is generated and built by ./gen, the
 // in-process benchmarks are the Benchmark functions of this package, the
 // whole-process comparison is run.sh (make bench). See README.md.
 //

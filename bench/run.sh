@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whole-process start-up comparison of issue 6 (make bench). For each N it
+# Whole-process start-up comparison of the benchmarks (make bench). For each N it
 # builds the N-library program (go run ./bench/gen; skipped when up to date)
 # and times with hyperfine, as whole processes:
 #

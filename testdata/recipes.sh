@@ -1,5 +1,5 @@
 # Recipes shared by testdata/build.sh and testdata/dl/build.sh: one helper per
-# way of building a module (TOOLCHAIN.md recipes i-iv, Emscripten) and the
+# way of building a module (recipes i-iv below, Emscripten) and the
 # native twins whose output is the expected output. The sourcing script sets
 # TD (the fixture root), TMP (a temporary folder), CLANG, GCC and EMCC, and
 # may set EXTRA_CFLAGS (added to every wasm compile) and NATIVE_LDLIBS.
@@ -28,7 +28,8 @@ at() {
 # o_of SRC: the object file for SRC (relative to the current fixture folder).
 o_of() { echo "$TMP/obj/${PWD#"$TD"/}/${1%.c}.o"; }
 
-# cc SRC CFLAGS...: compile one C file (always -O2 -c; see TOOLCHAIN.md).
+# cc SRC CFLAGS...: compile one C file (always -O2 -c; link without -O, or clang
+# runs wasm-opt on the output).
 cc() {
   local src=$1 o
   shift
@@ -82,8 +83,8 @@ pie_main() {
 }
 
 # Recipe (iv): non-PIE main with wasi-libc, reactor model, compiled -fPIC
-# (TOOLCHAIN.md "TRAP"); entry __main_void after _initialize.
-# NO --allow-undefined (unlike TOOLCHAIN.md's recipe): wasm-ld 19 then
+# (see the STUBS note below); entry __main_void after _initialize.
+# NO --allow-undefined: wasm-ld 19 then
 # ignores --unresolved-symbols=import-dynamic whatever the order, links the
 # main's static pointers to library data and functions as 0 and emits no
 # __wasm_apply_data_relocs, silently. import-dynamic alone imports undefined

@@ -63,7 +63,9 @@ const (
 //   - memory.size and memory.grow: Imm the memory index;
 //   - loads and stores: Imm the static offset, Imm2 the memory index;
 //   - br_table: Imm the number of labels, Imm2 the default depth;
-//   - block, loop, if, try, try_table: Imm the block type as a signed s33.
+//   - block, loop, if, try, try_table: Imm the block type as a signed s33;
+//   - try_table: Imm2 the number of catch clauses;
+//   - select with types (0x1c): Imm the number of types.
 //
 // Immediates that do not fit (v128 constants, shuffle lanes, select's types,
 // the catch clauses of try_table) are skipped.
@@ -203,7 +205,7 @@ func (c *cursor) instr() (Instr, error) {
 		in.Imm, err = c.blockType()
 	case b == 0x1f: // try_table
 		if in.Imm, err = c.blockType(); err == nil {
-			err = c.skipCatches()
+			in.Imm2, err = c.skipCatches()
 		}
 	case b == 0x07 || b == 0x08 || b == 0x09 || b == 0x18 || // catch throw rethrow delegate
 		b == 0x0c || b == 0x0d || b == 0x10 || b == 0x12 || b == 0x14 || b == 0x15 ||
@@ -216,7 +218,7 @@ func (c *cursor) instr() (Instr, error) {
 			in.Imm2, err = u()
 		}
 	case b == 0x1c: // select t*
-		err = c.skipTypes()
+		in.Imm, err = c.skipTypes()
 	case b >= 0x28 && b <= 0x3e: // loads and stores
 		in.Imm, in.Imm2, err = c.memarg()
 	case b == 0x3f || b == 0x40: // memory.size, memory.grow
@@ -269,44 +271,45 @@ func (c *cursor) brTable() (uint64, uint64, error) {
 	return uint64(n), uint64(def), err
 }
 
-func (c *cursor) skipTypes() error {
+// skipTypes reads select's value types and returns their number.
+func (c *cursor) skipTypes() (uint64, error) {
 	n, err := c.count(1)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for j := 0; j < n; j++ {
 		if err := c.skipValType(); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return uint64(n), nil
 }
 
-// skipCatches reads try_table's catch clauses.
-func (c *cursor) skipCatches() error {
+// skipCatches reads try_table's catch clauses and returns their number.
+func (c *cursor) skipCatches() (uint64, error) {
 	n, err := c.count(2)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for j := 0; j < n; j++ {
 		at := c.off
 		kind, err := c.byte()
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if kind > 3 {
-			return c.errf(at, nil, "invalid catch kind %d", kind)
+			return 0, c.errf(at, nil, "invalid catch kind %d", kind)
 		}
 		if kind < 2 { // catch, catch_ref: tag index
 			if _, err := c.u32(); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		if _, err := c.u32(); err != nil { // label
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return uint64(n), nil
 }
 
 // prefixed decodes the 0xfc (misc), 0xfd (SIMD) and 0xfe (threads) families.

@@ -84,6 +84,9 @@ func TestInstructions(t *testing.T) {
 	}
 }
 
+// TestInstructionsErrors: Parse decodes every body, so a body that does
+// not decode makes the module unreadable, with the offset of the bad byte
+// and the function index.
 func TestInstructionsErrors(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -91,20 +94,24 @@ func TestInstructionsErrors(t *testing.T) {
 		want  string
 	}{
 		{"unknown opcode", func(b []byte) { b[0x58] = 0x27 },
-			`offset 0x58: code section: code[0]: unknown opcode 0x27`},
+			`offset 0x58: code section: func[1]: unknown opcode 0x27`},
 		{"GC prefix", func(b []byte) { b[0x58] = 0xfb },
-			`offset 0x58: code section: code[0]: unknown opcode 0xfb`},
+			`offset 0x58: code section: func[1]: unknown opcode 0xfb`},
 		{"unknown misc opcode", func(b []byte) { b[0x93] = 0x7f },
-			`offset 0x92: code section: code[0]: unknown opcode 0xfc 127`},
+			`offset 0x92: code section: func[1]: unknown opcode 0xfc 127`},
 		{"no final end", func(b []byte) { b[0xc5] = 0x1a },
-			`offset 0xc6: code section: code[0]: function body does not end with end: unexpected end of data`},
+			`offset 0xc6: code section: func[1]: function body does not end with end: unexpected end of data`},
 		{"immediate runs past the body", func(b []byte) { b[0xc4] = 0x80; b[0xc5] = 0x80 },
-			`offset 0xc4: code section: code[0]: in LEB128 number: unexpected end of data`},
+			`offset 0xc4: code section: func[1]: in LEB128 number: unexpected end of data`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := codeFile(t, tt.patch)
-			_, err := f.Instructions(0)
+			b, err := hex.DecodeString(codeModule)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.patch(b)
+			_, err = Parse(b)
 			var fe *FormatError
 			if !errors.As(err, &fe) {
 				t.Fatalf("error %v is not a *FormatError", err)
@@ -116,5 +123,10 @@ func TestInstructionsErrors(t *testing.T) {
 	}
 	if _, err := codeFile(t, nil).Instructions(1); err == nil {
 		t.Error("Instructions(1) of a module with one body: no error")
+	}
+	// A File not built by Parse is decoded body by body.
+	f := &File{Code: []FuncBody{{body: []byte{0x00, 0x27, 0x0b}}}}
+	if _, err := f.Instructions(0); err == nil || err.Error() != "offset 0x1: code section: code[0]: unknown opcode 0x27" {
+		t.Errorf("Instructions of an undecodable body: %v", err)
 	}
 }

@@ -37,7 +37,9 @@ type File struct {
 	Dylink *Dylink
 
 	raw       []byte
-	skipNames bool // Options.SkipNames
+	skipNames bool   // Options.SkipNames
+	lim       Bounds // Options.Bounds with the defaults filled in
+	sawNames  bool   // the first "name" section has been checked
 
 	// Counts of imports by kind, so that index spaces can be mapped.
 	numImportedFuncs, numImportedTables, numImportedMemories, numImportedGlobals, numImportedTags uint32
@@ -70,15 +72,23 @@ var magic = []byte{0x00, 'a', 's', 'm'}
 
 // Parse decodes a module. Every count is checked against the bytes left
 // before anything is allocated for it, so hostile input fails with a
-// *FormatError rather than exhausting memory.
+// *FormatError rather than exhausting memory. Every function body is
+// decoded and checked against [DefaultBounds], and the "name" section
+// against what a runtime reads from it, so that a module Parse accepts can
+// be given to wazero's CompileModule; see the package's Security section.
 func Parse(b []byte) (*File, error) { return Options{}.Parse(b) }
 
-// Options tune how a module is decoded. The zero value decodes everything.
+// Options tune how a module is decoded. The zero value decodes everything
+// and applies [DefaultBounds].
 type Options struct {
 	// SkipNames leaves the "name" custom section undecoded (Names stays
 	// nil). A loader has no use for it, and it is usually the largest
-	// custom section of a module built with symbols.
+	// custom section of a module built with symbols. The section is still
+	// checked for counts a runtime would allocate from.
 	SkipNames bool
+	// Bounds limits counts and the cost of function bodies; zero fields
+	// take their defaults from [DefaultBounds].
+	Bounds Bounds
 }
 
 // Parse decodes a module as the options say; see [Parse].
@@ -94,7 +104,7 @@ func (o Options) Parse(b []byte) (*File, error) {
 	if v := uint32(b[4]) | uint32(b[5])<<8 | uint32(b[6])<<16 | uint32(b[7])<<24; v != 1 {
 		return nil, &FormatError{Off: 4, Msg: fmt.Sprintf("%s %d", ErrBadVersion, v), Err: ErrBadVersion}
 	}
-	f := &File{raw: b, skipNames: o.SkipNames}
+	f := &File{raw: b, skipNames: o.SkipNames, lim: o.Bounds.withDefaults()}
 	c := &cursor{b: b, off: 8, end: len(b)}
 	var lastOrder int // order rank of the last known section
 	seen := map[byte]bool{}
@@ -169,6 +179,9 @@ func (o Options) Parse(b []byte) (*File, error) {
 			sc.item, sc.indexed = "", false
 			if err == nil && len(f.Code) != max(funcCount, 0) {
 				err = sc.errf(payload, nil, "%d function bodies for %d declared functions", len(f.Code), max(funcCount, 0))
+			}
+			if err == nil {
+				err = f.checkBodies()
 			}
 		case SectionData:
 			err = f.readData(sc)

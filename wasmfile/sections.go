@@ -1,7 +1,7 @@
 package wasmfile
 
 func (f *File) readTypes(c *cursor) error {
-	n, err := c.count(3) // 0x60, param count, result count
+	n, err := c.countLimit(3, 0, "types", f.lim.Types) // 0x60, param count, result count
 	if err != nil {
 		return err
 	}
@@ -17,10 +17,10 @@ func (f *File) readTypes(c *cursor) error {
 			return c.errf(at, nil, "expected func type 0x60, got 0x%02x", form)
 		}
 		var t FuncType
-		if t.Params, err = c.valTypes(); err != nil {
+		if t.Params, err = c.valTypes("parameters", f.lim.Params); err != nil {
 			return err
 		}
-		if t.Results, err = c.valTypes(); err != nil {
+		if t.Results, err = c.valTypes("results", f.lim.Results); err != nil {
 			return err
 		}
 		f.Types = append(f.Types, t)
@@ -28,8 +28,8 @@ func (f *File) readTypes(c *cursor) error {
 	return nil
 }
 
-func (c *cursor) valTypes() ([]ValType, error) {
-	n, err := c.count(1)
+func (c *cursor) valTypes(what string, limit uint32) ([]ValType, error) {
+	n, err := c.countLimit(1, 0, what, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (f *File) checkType(c *cursor, at int, ti uint32) error {
 }
 
 func (f *File) readImports(c *cursor) error {
-	n, err := c.count(4) // two names, kind, descriptor
+	n, err := c.countLimit(4, 0, "imports", f.lim.Imports) // two names, kind, descriptor
 	if err != nil {
 		return err
 	}
@@ -194,6 +194,9 @@ func (f *File) readImports(c *cursor) error {
 		if err != nil {
 			return err
 		}
+		if err := f.checkImportCount(c, &im); err != nil {
+			return err
+		}
 		f.importsByKind[im.Kind] = append(f.importsByKind[im.Kind], len(f.Imports))
 		f.Imports = append(f.Imports, im)
 	}
@@ -206,8 +209,28 @@ func (f *File) readImports(c *cursor) error {
 	return nil
 }
 
+// checkImportCount applies to an import the limit of the index space it
+// shares with definitions of its kind.
+func (f *File) checkImportCount(c *cursor, im *Import) error {
+	limit, what := f.lim.Functions, "functions (imports included)"
+	switch im.Kind {
+	case KindTable:
+		limit, what = f.lim.Tables, "tables (imports included)"
+	case KindMemory:
+		limit, what = f.lim.Memories, "memories (imports included)"
+	case KindGlobal:
+		limit, what = f.lim.Globals, "globals (imports included)"
+	case KindTag:
+		limit, what = f.lim.Tags, "tags (imports included)"
+	}
+	if n := uint64(len(f.importsByKind[im.Kind])) + 1; n > uint64(limit) {
+		return c.limitErr(int(im.Offset), n, what, limit)
+	}
+	return nil
+}
+
 func (f *File) readFunctions(c *cursor) error {
-	n, err := c.count(1)
+	n, err := c.countLimit(1, f.numImportedFuncs, "functions (imports included)", f.lim.Functions)
 	if err != nil {
 		return err
 	}
@@ -228,7 +251,7 @@ func (f *File) readFunctions(c *cursor) error {
 }
 
 func (f *File) readTables(c *cursor) error {
-	n, err := c.count(3)
+	n, err := c.countLimit(3, f.numImportedTables, "tables (imports included)", f.lim.Tables)
 	if err != nil {
 		return err
 	}
@@ -244,7 +267,7 @@ func (f *File) readTables(c *cursor) error {
 			} else if z != 0 {
 				return c.errf(at, nil, "expected 0x00 after 0x40 in a table definition, got 0x%02x", z)
 			}
-			t, err := c.tableType()
+			t, err := f.definedTableType(c)
 			if err != nil {
 				return err
 			}
@@ -255,7 +278,7 @@ func (f *File) readTables(c *cursor) error {
 			continue
 		}
 		c.off = at
-		t, err := c.tableType()
+		t, err := f.definedTableType(c)
 		if err != nil {
 			return err
 		}
@@ -264,8 +287,19 @@ func (f *File) readTables(c *cursor) error {
 	return nil
 }
 
+// definedTableType reads the type of a table the module defines, whose
+// minimum size the runtime allocates.
+func (f *File) definedTableType(c *cursor) (TableType, error) {
+	at := c.off
+	t, err := c.tableType()
+	if err == nil && t.Limits.Min > uint64(f.lim.TableSize) {
+		err = c.limitErr(at, t.Limits.Min, "table elements (minimum size)", f.lim.TableSize)
+	}
+	return t, err
+}
+
 func (f *File) readMemories(c *cursor) error {
-	n, err := c.count(2)
+	n, err := c.countLimit(2, f.numImportedMemories, "memories (imports included)", f.lim.Memories)
 	if err != nil {
 		return err
 	}
@@ -282,7 +316,7 @@ func (f *File) readMemories(c *cursor) error {
 }
 
 func (f *File) readTags(c *cursor) error {
-	n, err := c.count(2)
+	n, err := c.countLimit(2, f.numImportedTags, "tags (imports included)", f.lim.Tags)
 	if err != nil {
 		return err
 	}
@@ -303,7 +337,7 @@ func (f *File) readTags(c *cursor) error {
 }
 
 func (f *File) readGlobals(c *cursor) error {
-	n, err := c.count(4) // type, mut, const op, end
+	n, err := c.countLimit(4, f.numImportedGlobals, "globals (imports included)", f.lim.Globals) // type, mut, const op, end
 	if err != nil {
 		return err
 	}
@@ -324,7 +358,7 @@ func (f *File) readGlobals(c *cursor) error {
 }
 
 func (f *File) readExports(c *cursor) error {
-	n, err := c.count(3)
+	n, err := c.countLimit(3, 0, "exports", f.lim.Exports)
 	if err != nil {
 		return err
 	}
@@ -354,11 +388,12 @@ func (f *File) readExports(c *cursor) error {
 }
 
 func (f *File) readElements(c *cursor) error {
-	n, err := c.count(3)
+	n, err := c.countLimit(3, 0, "element segments", f.lim.ElementSegments)
 	if err != nil {
 		return err
 	}
 	f.Elements = make([]ElementSegment, 0, n)
+	var entries uint32 // in all segments so far, at most f.lim.ElementEntries
 	for i := 0; i < n; i++ {
 		c.setItem("elem", int64(i))
 		seg := ElementSegment{FileOff: int64(c.off), Type: FuncRef}
@@ -407,10 +442,11 @@ func (f *File) readElements(c *cursor) error {
 				}
 			}
 		}
-		cnt, err := c.count(1)
+		cnt, err := c.countLimit(1, entries, "element entries (all segments)", f.lim.ElementEntries)
 		if err != nil {
 			return err
 		}
+		entries += uint32(cnt)
 		seg.Funcs = make([]uint32, 0, cnt)
 		for j := 0; j < cnt; j++ {
 			if !exprs {
@@ -459,7 +495,7 @@ func (f *File) readCode(c *cursor) error {
 }
 
 func (f *File) readData(c *cursor) error {
-	n, err := c.count(2)
+	n, err := c.countLimit(2, 0, "data segments", f.lim.DataSegments)
 	if err != nil {
 		return err
 	}
@@ -509,7 +545,14 @@ func (f *File) readCustom(c *cursor, name string, sectionOff int) error {
 		// The core spec (5.5.3, Custom Sections) says errors in a custom
 		// section must not invalidate the module: a bad name section is
 		// recorded in NamesErr and otherwise ignored. Only the first one
-		// counts.
+		// counts. A runtime reads it too, and allocates from its counts:
+		// those are checked whatever the options.
+		if !f.sawNames {
+			f.sawNames = true
+			if err := f.checkRuntimeNames(c); err != nil {
+				return err
+			}
+		}
 		if f.Names != nil || f.NamesErr != nil || f.skipNames {
 			return nil
 		}

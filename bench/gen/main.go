@@ -1,5 +1,5 @@
-// Command gen generates and builds the synthetic N-library program of
-// issue 6 (see program.go) in three variants:
+// Command gen generates and builds the synthetic N-library program of the
+// benchmarks (see program.go and bench/README.md) in three variants:
 //
 //	DIR/dyn/      main.wasm + libb0000.so .. + libextra.so   (wasmdl)
 //	DIR/static/   static.wasm: the same C in one module        (wazero, wasmdl run)
@@ -266,7 +266,7 @@ func (b *builder) build() error {
 	// it (env.f_*, GOT.mem.d_*), exactly as linking against the real library
 	// would, but every link can run in parallel. The main must be linked this
 	// way anyway: wasm-ld 19 resolves a libc main's pointers to data of a real
-	// .so on its link line to 0 (testdata/build.sh, TOOLCHAIN.md). The stub's
+	// .so on its link line to 0 (testdata/recipes.sh, libc_main). The stub's
 	// bare name on the link line (the command runs in stubs/) is what NEEDED
 	// records.
 	var link []task
@@ -346,7 +346,8 @@ func (b *builder) obj(k int) string {
 	return fmt.Sprintf("libb%04d.o", k)
 }
 
-// emTask runs emcc as TOOLCHAIN.md says: NODE_PATH set, EM_CACHE not.
+// emTask runs emcc as testdata/build.sh does: NODE_PATH set (by default to
+// /usr/share/nodejs, where Debian keeps node modules), EM_CACHE left unset.
 func (b *builder) emTask(dir string, args ...string) task {
 	np := os.Getenv("NODE_PATH")
 	if np == "" {

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// The synthetic program of issue 6. Library k (0 <= k < n) defines
+// The synthetic program of the benchmarks. Library k (0 <= k < n) defines
 //
 //	u32 d_k[64]          data
 //	u32 *p_k[8]          pointers into d_{k-1} (library 0: into its own d_0)

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -30,10 +28,10 @@ Exit status: 0 no hazard, 1 hazards, 2 usage or unreadable input.
 // checkMain runs "wasmdl check". Every unreadable module is reported before
 // it gives up, as the other commands do.
 func checkMain(args []string, stdout, stderr io.Writer) int {
-	fset := newFlags("check", checkUsage, stderr)
+	fset := newFlags("check", checkUsage, stdout, stderr)
 	asJSON := fset.Bool("json", false, "print the report as JSON (schema "+check.SchemaVersion+")")
 	svg := fset.String("svg", "", "draw the memory and table layout to `FILE` as SVG")
-	if status := parseFlags(fset, args, 1); status >= 0 {
+	if status := fset.parse(args, 1); status >= 0 {
 		return status
 	}
 	mods, ok := readModules(fset.Args(), stderr)
@@ -43,7 +41,7 @@ func checkMain(args []string, stdout, stderr io.Writer) int {
 	report := check.Check(mods)
 	if *svg != "" {
 		if err := writeSVG(*svg, report); err != nil {
-			fmt.Fprintf(stderr, "wasmdl: %s: %v\n", *svg, err)
+			fmt.Fprintf(stderr, "wasmdl: %s: %s\n", safe(*svg), safe(createError(err)))
 			return 2
 		}
 	}
@@ -51,8 +49,8 @@ func checkMain(args []string, stdout, stderr io.Writer) int {
 		if status := writeJSON(stdout, stderr, report); status >= 0 {
 			return status
 		}
-	} else if err := report.WriteText(stdout); err != nil {
-		fmt.Fprintf(stderr, "wasmdl: %v\n", err)
+	} else if err := report.WriteText(safeLines{stdout}); err != nil {
+		fmt.Fprintf(stderr, "wasmdl: %s\n", safe(err.Error()))
 		return 2
 	}
 	if report.HasHazards() {
@@ -73,11 +71,7 @@ func readModules(paths []string, stderr io.Writer) ([]check.Module, bool) {
 	for _, p := range paths {
 		f, err := wasmfile.Open(p)
 		if err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			fmt.Fprintf(stderr, "wasmdl: %s: %v\n", p, err)
+			fmt.Fprintf(stderr, "wasmdl: %s: %s\n", safe(p), safe(openError(err)))
 			ok = false
 			continue
 		}
@@ -93,10 +87,6 @@ func readModules(paths []string, stderr io.Writer) ([]check.Module, bool) {
 func writeSVG(name string, r *check.Report) error {
 	f, err := os.Create(name)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return pe.Err
-		}
 		return err
 	}
 	if err := r.WriteSVG(f); err != nil {

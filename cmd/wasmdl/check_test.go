@@ -112,9 +112,9 @@ func TestCheckErrors(t *testing.T) {
 		{"every unreadable input is reported", []string{"check", notWasm, seedDir + "stack.wasm", truncated, "missing.wasm"}, 2,
 			"wasmdl: " + notWasm + ": offset 0x0: not a WebAssembly module (bad magic)\n" +
 				"wasmdl: " + truncated + ": offset 0x8: type section: section length 5 runs past the end of the file (1 bytes left)\n" +
-				"wasmdl: missing.wasm: no such file or directory\n"},
+				"wasmdl: missing.wasm: cannot open: no such file or directory\n"},
 		{"unwritable svg", []string{"check", "--svg", filepath.Join(dir, "no", "such", "dir.svg"), seedDir + "stack.wasm"}, 2,
-			"wasmdl: " + filepath.Join(dir, "no", "such", "dir.svg") + ": no such file or directory\n"},
+			"wasmdl: " + filepath.Join(dir, "no", "such", "dir.svg") + ": cannot create: no such file or directory\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,10 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"sort"
 	"strings"
 
@@ -199,9 +197,9 @@ var roleIDs = map[wasmfile.ImportRole]string{
 // inspectMain runs "wasmdl inspect". Unreadable files are reported on
 // stderr and the others are still shown.
 func inspectMain(args []string, stdout, stderr io.Writer) int {
-	fset := newFlags("inspect", inspectUsage, stderr)
+	fset := newFlags("inspect", inspectUsage, stdout, stderr)
 	asJSON := fset.Bool("json", false, fmt.Sprintf("print JSON (schema %d) instead of text", inspectSchema))
-	if status := parseFlags(fset, args, 1); status >= 0 {
+	if status := fset.parse(args, 1); status >= 0 {
 		return status
 	}
 	status := 0
@@ -209,9 +207,10 @@ func inspectMain(args []string, stdout, stderr io.Writer) int {
 	for i, name := range fset.Args() {
 		info, err := inspectFile(name)
 		if err != nil {
-			fmt.Fprintf(stderr, "wasmdl: %s: %v\n", name, err)
+			msg := openError(err)
+			fmt.Fprintf(stderr, "wasmdl: %s: %s\n", safe(name), safe(msg))
 			status = 2
-			report.Files = append(report.Files, InspectFile{File: name, Error: err.Error()})
+			report.Files = append(report.Files, InspectFile{File: name, Error: msg})
 			continue
 		}
 		report.Files = append(report.Files, *info)
@@ -234,10 +233,6 @@ func inspectMain(args []string, stdout, stderr io.Writer) int {
 func inspectFile(name string) (*InspectFile, error) {
 	f, err := wasmfile.Open(name)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
 		return nil, err
 	}
 	info := &InspectFile{
@@ -377,7 +372,7 @@ var roleOrder = []wasmfile.ImportRole{
 // then one aligned table per part.
 func writeInspectText(w io.Writer, info *InspectFile) {
 	f := info.file
-	fmt.Fprintf(w, "File: %s\n", info.File)
+	fmt.Fprintf(w, "File: %s\n", safe(info.File))
 	kind := info.kind.String()
 	switch {
 	case info.PIC:
@@ -387,7 +382,7 @@ func writeInspectText(w io.Writer, info *InspectFile) {
 	}
 	fmt.Fprintf(w, "Kind: %s\n", kind)
 	if info.ModuleName != "" {
-		fmt.Fprintf(w, "Module name: %s\n", info.ModuleName)
+		fmt.Fprintf(w, "Module name: %s\n", safe(info.ModuleName))
 	}
 	if len(info.EntryPoints) > 0 {
 		fmt.Fprintf(w, "Entry points: %s\n", strings.Join(info.EntryPoints, ", "))
@@ -398,7 +393,7 @@ func writeInspectText(w io.Writer, info *InspectFile) {
 	if info.StartFunction != nil {
 		start := fmt.Sprintf("func[%d]", *info.StartFunction)
 		if n := f.FuncName(*info.StartFunction); n != "" {
-			start += " <" + n + ">"
+			start += " <" + safe(n) + ">"
 		}
 		fmt.Fprintf(w, "Start function: %s\n", start)
 	}
@@ -425,7 +420,7 @@ func writeDylinkText(w io.Writer, f *wasmfile.File) {
 	}
 	needed := func() {
 		for _, n := range d.Needed {
-			rows = append(rows, []string{"(NEEDED)", fmt.Sprintf("Shared library: [%s]", n)})
+			rows = append(rows, []string{"(NEEDED)", fmt.Sprintf("Shared library: [%s]", safe(n))})
 		}
 	}
 	count := len(d.Subsections)
@@ -442,15 +437,15 @@ func writeDylinkText(w io.Writer, f *wasmfile.File) {
 			needed()
 		case wasmfile.DylinkRuntimePath:
 			for _, p := range d.RuntimePath {
-				rows = append(rows, []string{"(RUNTIME_PATH)", fmt.Sprintf("Library runpath: [%s]", p)})
+				rows = append(rows, []string{"(RUNTIME_PATH)", fmt.Sprintf("Library runpath: [%s]", safe(p))})
 			}
 		case wasmfile.DylinkExportInfo:
 			for _, e := range d.ExportInfo {
-				rows = append(rows, []string{"(EXPORT_INFO)", fmt.Sprintf("%s: %s", e.Name, wasmfile.FlagsString(e.Flags))})
+				rows = append(rows, []string{"(EXPORT_INFO)", fmt.Sprintf("%s: %s", safe(e.Name), wasmfile.FlagsString(e.Flags))})
 			}
 		case wasmfile.DylinkImportInfo:
 			for _, i := range d.ImportInfo {
-				rows = append(rows, []string{"(IMPORT_INFO)", fmt.Sprintf("%s.%s: %s", i.Module, i.Field, wasmfile.FlagsString(i.Flags))})
+				rows = append(rows, []string{"(IMPORT_INFO)", fmt.Sprintf("%s.%s: %s", safe(i.Module), safe(i.Field), wasmfile.FlagsString(i.Flags))})
 			}
 		default:
 			rows = append(rows, []string{"(" + wasmfile.SubsectionName(s.Type) + ")",
@@ -494,7 +489,7 @@ func writeImportsText(w io.Writer, info *InspectFile) {
 		if im.Weak {
 			weak = "weak"
 		}
-		rows = append(rows, []string{info.roles[i].String(), im.Kind, im.Module + "." + im.Name, im.Type, weak})
+		rows = append(rows, []string{info.roles[i].String(), im.Kind, safe(im.Module + "." + im.Name), im.Type, weak})
 	}
 	fmt.Fprintf(w, "\nImports (%d):\n", len(info.Imports))
 	writeTable(w, []string{"Role", "Kind", "Import", "Type", ""}, rows)
@@ -519,7 +514,7 @@ func writeSymbolsText(w io.Writer, info *InspectFile) {
 		if s.Weak {
 			detail = strings.TrimSpace(detail + " [weak]")
 		}
-		rows = append(rows, []string{strings.ToUpper(s.Kind), value, s.Base, s.Name, detail})
+		rows = append(rows, []string{strings.ToUpper(s.Kind), value, s.Base, safe(s.Name), detail})
 	}
 	fmt.Fprintf(w, "\nExported symbols (%d):\n", len(info.Symbols))
 	writeTable(w, []string{"Type", "Value", "Base", "Name", "Signature"}, rows)

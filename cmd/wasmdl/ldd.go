@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/wasmdl/wasmdl"
-	"github.com/wasmdl/wasmdl/internal/link"
 	"github.com/wasmdl/wasmdl/internal/search"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
@@ -28,11 +27,13 @@ running anything, and prints them as a tree in load order:
 
 	libfoo.so => lib/libfoo.so
 	    libbar.so => lib/libbar.so
-	libgone.so => not found
+	libgone.so => not found (searched: lib/libgone.so, libgone.so)
 
 Each library is shown once, under the module that first needs it; a NEEDED
 entry that leads back to a module being loaded is shown once with (cycle).
 Names read from a module that are absolute or contain ".." are refused.
+A library not found lists the paths searched. From level 33 on, the
+indentation stops growing and each line starts with its level: [33] libx.so
 
 Exit status: 0 all found, 1 something is missing, refused or unreadable,
 2 usage or an unreadable FILE.
@@ -90,22 +91,25 @@ type LddEntry struct {
 
 // lddMain runs "wasmdl ldd".
 func lddMain(args []string, stdout, stderr io.Writer) int {
-	fset := newFlags("ldd", lddUsage, stderr)
+	fset := newFlags("ldd", lddUsage, stdout, stderr)
 	var libDirs multiFlag
 	fset.Var(&libDirs, "L", "add `DIR` to the library search path (repeatable)")
 	asJSON := fset.Bool("json", false, fmt.Sprintf("print JSON (schema %d) instead of the tree", lddSchema))
-	if status := parseFlags(fset, args, 1); status >= 0 {
+	if status := fset.parse(args, 1); status >= 0 {
 		return status
 	}
 	if fset.NArg() != 1 {
-		fset.Usage()
-		return 2
+		return fset.usageError("one FILE expected")
 	}
 	mainPath := fset.Arg(0)
+	if err := checkInput(mainPath); err != nil {
+		fmt.Fprintf(stderr, "wasmdl: %s: %s\n", safe(mainPath), openError(err))
+		return 2
+	}
 
 	cfg := wasmdl.NewConfig().WithSearchPath(libDirs...)
 	if lp := os.Getenv("WASMDL_LIBRARY_PATH"); lp != "" {
-		cfg = cfg.WithLibraryPath(filepath.SplitList(lp)...)
+		cfg = cfg.WithLibraryPath(search.SplitPathList(lp)...)
 	}
 	ctx := context.Background()
 	rt := wazero.NewRuntimeWithConfig(ctx, wasmdl.RuntimeConfig())
@@ -114,7 +118,7 @@ func lddMain(args []string, stdout, stderr io.Writer) int {
 	defer linker.Close(ctx)
 	tree, err := linker.Deps(mainPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "wasmdl: %s: %v\n", mainPath, mainError(err))
+		fmt.Fprintf(stderr, "wasmdl: %s: %s\n", safe(mainPath), safe(mainError(err).Error()))
 		return 2
 	}
 	report := buildLddReport(mainPath, tree)
@@ -135,30 +139,14 @@ func lddMain(args []string, stdout, stderr io.Writer) int {
 // repeating its name.
 func mainError(err error) error {
 	var nf *search.NotFoundError
-	if errors.As(err, &nf) {
-		return errors.New("no such file")
+	if errors.As(err, &nf) || errors.Is(err, fs.ErrNotExist) {
+		return errors.New("cannot open: no such file or directory")
 	}
-	var fe *link.FileError
-	if errors.As(err, &fe) {
-		return fe.Err
+	var me *wasmdl.ModuleError
+	if errors.As(err, &me) {
+		return me.Err
 	}
 	return err
-}
-
-// hostPath turns an fs path of the host file system (the absolute path
-// without its leading "/") into a path relative to the current directory,
-// or an absolute one when that fails.
-func hostPath(p string) string {
-	abs := filepath.FromSlash("/" + strings.TrimPrefix(p, "/"))
-	if p == "." {
-		abs = string(filepath.Separator)
-	}
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, abs); err == nil {
-			return rel
-		}
-	}
-	return abs
 }
 
 // buildLddReport walks the dependency tree the loader resolved. Every
@@ -192,13 +180,13 @@ func buildLddReport(mainPath string, t *wasmdl.DepTree) *LddReport {
 			case d.Err != nil:
 				ln.Status, ln.Error = depErrorStatus(d.Err)
 				ln.Error = strings.TrimPrefix(ln.Error, d.Name+": ")
-				var fe *link.FileError
-				if errors.As(d.Err, &fe) {
-					ln.Path = hostPath(fe.Path)
+				var me *wasmdl.ModuleError
+				if errors.As(d.Err, &me) {
+					ln.Path = hostPath(me.Path)
 				}
-				var nf *search.NotFoundError
-				if errors.As(d.Err, &nf) {
-					for _, p := range nf.Tried {
+				var ml *wasmdl.MissingLibraryError
+				if errors.As(d.Err, &ml) {
+					for _, p := range ml.Searched {
 						ln.Searched = append(ln.Searched, hostPath(p))
 					}
 				}
@@ -221,25 +209,32 @@ func buildLddReport(mainPath string, t *wasmdl.DepTree) *LddReport {
 
 // depErrorStatus classifies why a NEEDED library is missing.
 func depErrorStatus(err error) (status, msg string) {
-	var nf *search.NotFoundError
-	var fe *link.FileError
+	var ml *wasmdl.MissingLibraryError
+	var me *wasmdl.ModuleError
 	var we *wasmfile.FormatError
 	switch {
-	case errors.As(err, &nf):
+	case errors.Is(err, fs.ErrNotExist):
 		return "not_found", "not found"
-	case errors.Is(err, search.ErrUnsafeName), errors.Is(err, search.ErrEscapes):
-		return "refused", err.Error()
-	case errors.As(err, &fe):
-		return "unreadable", fe.Err.Error()
+	case errors.As(err, &ml):
+		return "refused", ml.Err.Error()
+	case errors.As(err, &me):
+		return "unreadable", me.Err.Error()
 	case errors.As(err, &we):
 		return "unreadable", we.Error()
 	}
 	return "refused", err.Error()
 }
 
+// lddMaxIndent is the depth past which the text tree is no longer
+// indented further: a chain of thousands of libraries would otherwise print
+// a number of spaces that grows with the square of its length.
+const lddMaxIndent = 32
+
 // writeLddText prints the tree like ldd: one tab, four more spaces per
 // level. Repeats are left out (each library appears once); a missing
-// library is shown where it is first needed.
+// library is shown where it is first needed. From level lddMaxIndent+1 on,
+// lines keep the indentation of the level above and start with their level
+// in brackets (level 1 is what FILE needs).
 func writeLddText(w io.Writer, root *wasmdl.DepNode, r *LddReport) {
 	if len(r.Needed) == 0 {
 		if root.File != nil && root.File.Dylink == nil {
@@ -264,27 +259,35 @@ func writeLddText(w io.Writer, root *wasmdl.DepNode, r *LddReport) {
 	}
 	var walk func(nodes []*LddNode, depth int)
 	walk = func(nodes []*LddNode, depth int) {
-		indent := "\t" + strings.Repeat("    ", depth)
+		indent := "\t" + strings.Repeat("    ", min(depth, lddMaxIndent))
+		if depth >= lddMaxIndent {
+			indent += fmt.Sprintf("[%d] ", depth+1)
+		}
 		for _, n := range nodes {
+			name := safe(n.Name)
 			switch n.Status {
 			case "repeat":
 				continue
 			case "found":
-				fmt.Fprintf(w, "%s%s => %s\n", indent, n.Name, n.Path)
+				fmt.Fprintf(w, "%s%s => %s\n", indent, name, safe(n.Path))
 				walk(n.Needed, depth+1)
 			case "cycle":
-				fmt.Fprintf(w, "%s%s => %s (cycle)\n", indent, n.Name, n.Path)
+				fmt.Fprintf(w, "%s%s => %s (cycle)\n", indent, name, safe(n.Path))
 			default:
 				if shownMissing[n.Name] != n {
 					continue
 				}
 				switch n.Status {
 				case "not_found":
-					fmt.Fprintf(w, "%s%s => not found\n", indent, n.Name)
+					where := ""
+					if len(n.Searched) > 0 {
+						where = " (searched: " + safe(strings.Join(n.Searched, ", ")) + ")"
+					}
+					fmt.Fprintf(w, "%s%s => not found%s\n", indent, name, where)
 				case "unreadable":
-					fmt.Fprintf(w, "%s%s => %s (unreadable: %s)\n", indent, n.Name, n.Path, n.Error)
+					fmt.Fprintf(w, "%s%s => %s (unreadable: %s)\n", indent, name, safe(n.Path), safe(n.Error))
 				default:
-					fmt.Fprintf(w, "%s%s => refused (%s)\n", indent, n.Name, n.Error)
+					fmt.Fprintf(w, "%s%s => refused (%s)\n", indent, name, safe(n.Error))
 				}
 			}
 		}

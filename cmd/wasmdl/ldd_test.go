@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
@@ -129,12 +132,11 @@ func TestLddErrors(t *testing.T) {
 		wantStderr string
 	}{
 		{"no arguments", []string{"ldd"}, 2, "usage: wasmdl ldd"},
-		{"two files", []string{"ldd", "a.wasm", "b.wasm"}, 2, "usage: wasmdl ldd"},
-		{"missing main", []string{"ldd", "nonexistent.wasm"}, 2, "wasmdl: nonexistent.wasm: no such file\n"},
+		{"two files", []string{"ldd", "a.wasm", "b.wasm"}, 2, "wasmdl: ldd: one FILE expected\nusage: wasmdl ldd"},
+		{"missing main", []string{"ldd", "nonexistent.wasm"}, 2, "wasmdl: nonexistent.wasm: cannot open: no such file or directory\n"},
 		{"unreadable main", []string{"ldd", "testdata/ldd/badlib/libbad.so"}, 2,
 			"wasmdl: testdata/ldd/badlib/libbad.so: offset 0x8: type section: section length 9 runs past the end of the file (1 bytes left)\n"},
 		{"not a module", []string{"ldd", "ldd.go"}, 2, "wasmdl: ldd.go: offset 0x0: not a WebAssembly module (bad magic)\n"},
-		{"help", []string{"ldd", "--help"}, 0, "usage: wasmdl ldd"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,5 +191,105 @@ func TestLddTree(t *testing.T) {
 	// main needs libl, libr and libbase; libl and libr need libbase again.
 	if len(r.Needed) != 3 || r.Needed[0].Needed[0].Status != "repeat" || r.Needed[2].Status != "found" {
 		t.Errorf("diamond tree %s", out)
+	}
+}
+
+// TestLddDeepChain: a main needing lib1.so, which needs lib2.so, and so on
+// 10,000 deep. The text tree stops indenting at level 33 and numbers the
+// deeper levels; the JSON tree nests 20,000 levels (which encoding/json's
+// MarshalIndent refuses) with indentation capped the same way, so both
+// grow linearly with the chain.
+func TestLddDeepChain(t *testing.T) {
+	t.Parallel()
+	const n = 10000
+	dir := t.TempDir()
+	for i := 0; i <= n; i++ {
+		var m wasmgen.Module
+		m.ImportGlobal("env", wasmfile.NameMemoryBase, wasmfile.GlobalType{Type: wasmfile.I32})
+		d := &wasmfile.Dylink{}
+		if i < n {
+			d.Needed = []string{fmt.Sprintf("lib%d.so", i+1)}
+		}
+		b, err := wasmfile.WithDylink(m.Bytes(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("lib%d.so", i)
+		if i == 0 {
+			name = "main.wasm"
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	main := filepath.Join(dir, "main.wasm")
+
+	out, errOut, status := runCLI("ldd", main)
+	if status != 0 || errOut != "" {
+		t.Fatalf("text: status %d, stderr %q", status, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != n {
+		t.Fatalf("%d lines, want %d", len(lines), n)
+	}
+	for i, l := range lines {
+		level := i + 1
+		want := "\t" + strings.Repeat("    ", min(i, lddMaxIndent))
+		if level > lddMaxIndent {
+			want += fmt.Sprintf("[%d] ", level)
+		}
+		want += fmt.Sprintf("lib%d.so => %s", level, hostPath(filepath.ToSlash(filepath.Join(dir, fmt.Sprintf("lib%d.so", level)))[1:]))
+		if l != want {
+			t.Fatalf("line %d: %q, want %q", level, l, want)
+		}
+	}
+
+	out, errOut, status = runCLI("ldd", "--json", main)
+	if status != 0 || errOut != "" {
+		t.Fatalf("json: status %d, stderr %q", status, errOut)
+	}
+	// Walk the document token by token (json.Decoder.Token has no depth
+	// limit, unlike Unmarshal): every "needed" list holds one library, the
+	// next in the chain, down to lib10000.so, whose list is absent.
+	dec := json.NewDecoder(strings.NewReader(out))
+	depth, maxDepth, names := 0, 0, 0
+	var key string
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("invalid JSON: %v", err)
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			if v == '{' || v == '[' {
+				depth++
+				maxDepth = max(maxDepth, depth)
+			} else {
+				depth--
+			}
+			key = ""
+		case string:
+			if key == "" && dec.More() {
+				key = v
+				continue
+			}
+			if key == "name" && depth == 2*names+3 {
+				if names++; v != fmt.Sprintf("lib%d.so", names) {
+					t.Fatalf("library %d is %q", names, v)
+				}
+			}
+			key = ""
+		default:
+			key = ""
+		}
+	}
+	if names != n || maxDepth != 2*n+1 {
+		t.Errorf("%d libraries nested %d deep, want %d and %d", names, maxDepth, n, 2*n+1)
+	}
+	if max := strings.Repeat(" ", 2*maxJSONIndent+1); strings.Contains(out, "\n"+max) {
+		t.Errorf("indentation grows past %d levels", maxJSONIndent)
 	}
 }

@@ -14,7 +14,9 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/wasmdl/wasmdl"
+	"github.com/wasmdl/wasmdl/internal/ccache"
 	"github.com/wasmdl/wasmdl/internal/check"
+	"github.com/wasmdl/wasmdl/internal/search"
 )
 
 func init() {
@@ -31,88 +33,182 @@ func (m *multiFlag) String() string { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // exitLinkFailure is the status for load and link failures, as a shell
-// reports a failed dynamic load.
+// reports a command it cannot run.
 const exitLinkFailure = 127
+
+// exitTrap is the status after a trap: that of a native process killed by
+// abort (128 + SIGABRT).
+const exitTrap = 134
+
+const runUsage = `usage: wasmdl run [flags] MAIN [ARGS...]
+
+Loads MAIN, the closure of its NEEDED libraries and the --preload libraries
+into one memory, one function table and one stack, links them, runs their
+constructors, then MAIN's entry point with ARGS.
+
+Libraries are found as "wasmdl ldd" shows: a name with "/" is a path;
+otherwise the -L folders in order, then WASMDL_LIBRARY_PATH, then the
+requesting module's RUNTIME_PATH, then MAIN's folder.
+
+wasmdl gives the program WASI (arguments, --env variables, stdio, the --dir
+folders, clocks, random numbers) and libdl (env.dlopen, dlsym, dlclose,
+dlerror, dladdr). Every other import must be defined by one of the modules.
+
+Exit status:
+  the program's own, when it returns from its entry point or calls exit;
+  127  MAIN or a library cannot be loaded or linked: every problem is
+       reported, in ld.so's words, before anything runs;
+  134  the program trapped: the trap and the wasm backtrace are printed;
+  2    usage error (a flag, WASMDL_DEBUG, a --dir folder that does not exist).
+
+Environment:
+  WASMDL_LIBRARY_PATH  folders searched after the -L folders, colon-separated
+  WASMDL_DEBUG         traces on stderr, comma-separated, as LD_DEBUG does;
+                       WASMDL_DEBUG=help lists them
+`
+
+// debugTopics are the WASMDL_DEBUG traces, in the order WASMDL_DEBUG=help
+// lists them; see [wasmdl.Config.WithDebug].
+var debugTopics = []struct{ name, help string }{
+	{"libs", "which file each library came from, by which search rule and for whom;\n" +
+		"           the paths searched for a library that was not found"},
+	{"bindings", "where each imported symbol bound: a function, a trampoline, a GOT value"},
+	{"merge", "why the program could not be linked into one module (see --separate)"},
+	{"all", "all of the above"},
+}
+
+// parseDebug reads WASMDL_DEBUG. It returns the topics to trace and -1, or
+// the exit status to end with: 0 after listing the topics for "help", 2 for
+// an unknown topic.
+func parseDebug(value string, stdout, stderr io.Writer) (map[string]bool, int) {
+	topics := map[string]bool{}
+	for _, t := range strings.Split(value, ",") {
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		if t == "help" {
+			fmt.Fprint(stdout, "Valid categories for the WASMDL_DEBUG environment variable (comma-separated):\n\n")
+			for _, d := range debugTopics {
+				fmt.Fprintf(stdout, "  %-8s %s\n", d.name, d.help)
+			}
+			fmt.Fprint(stdout, "\nTraces go to stderr, one line each, starting with \"wasmdl[N]: CATEGORY: \" (N numbers the process).\n")
+			return nil, 0
+		}
+		known := false
+		for _, d := range debugTopics {
+			known = known || d.name == t
+		}
+		if !known {
+			fmt.Fprintf(stderr, "wasmdl: WASMDL_DEBUG: unknown category \"%s\" (WASMDL_DEBUG=help lists them)\n", safe(t))
+			return nil, 2
+		}
+		topics[t] = true
+	}
+	if topics["all"] {
+		for _, d := range debugTopics {
+			topics[d.name] = true
+		}
+		delete(topics, "all")
+	}
+	return topics, -1
+}
+
+// inDir resolves a relative host path against dir ("" for the current
+// directory).
+func inDir(dir, p string) string {
+	if dir == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
 
 func runMain(args []string, stdout, stderr io.Writer) int { return runIn("", args, stdout, stderr) }
 
 // runIn is run with relative names starting from dir ("" for the current
 // directory), so tests can run programs in their own folders in parallel.
 func runIn(dir string, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("run", "usage: wasmdl run [flags] MAIN [ARGS...]\n", stderr)
+	fs := newFlags("run", runUsage, stdout, stderr)
 	var libDirs, preload, envs, dirs multiFlag
 	fs.Var(&libDirs, "L", "add `DIR` to the library search path (repeatable)")
 	fs.Var(&preload, "preload", "load `LIB` before the main's dependencies (repeatable)")
 	fs.Var(&envs, "env", "set environment variable `K=V` for the program (repeatable)")
-	fs.Var(&dirs, "dir", "preopen `HOST[:GUEST]` for the program (repeatable)")
+	fs.Var(&dirs, "dir", "let the program open files in the host folder `HOST[:GUEST]`, as GUEST if given (repeatable)")
 	stackSize := fs.String("stack-size", "", "stack `SIZE` for a PIE main (e.g. 1M); default 64K")
 	maxMemory := fs.String("max-memory", "", "cap the shared memory at `SIZE` (e.g. 256M); default 4G")
 	showMap := fs.Bool("map", false, "print the memory and table layout to stderr before running")
 	svgPath := fs.String("svg", "", "with --map, also draw the layout as SVG to `FILE`")
 	cacheDir := fs.String("cache-dir", "", "keep compiled code and merged programs in `DIR` across runs")
 	separate := fs.Bool("separate", false, "instantiate every module on its own instead of merging the main and its libraries into one module")
-	if status := parseFlags(fs, args, 1); status >= 0 {
+	if status := fs.parse(args, 0); status >= 0 {
 		return status
+	}
+	// WASMDL_DEBUG=help answers before anything else, as LD_DEBUG=help does.
+	topics, status := parseDebug(os.Getenv("WASMDL_DEBUG"), stdout, stderr)
+	if status >= 0 {
+		return status
+	}
+	if fs.NArg() < 1 {
+		return fs.usageError("")
 	}
 	if *svgPath != "" && !*showMap {
 		fmt.Fprintln(stderr, "wasmdl: --svg needs --map")
 		return 2
 	}
 	mainPath := fs.Arg(0)
-	ctx := context.Background()
-	// A run is short and allocates mostly while loading; collecting less
-	// often there is worth a few MiB (the guest's memory is not Go heap).
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
-
-	rc := wasmdl.RuntimeConfig()
-	if *cacheDir != "" {
-		cache, err := wazero.NewCompilationCacheWithDir(*cacheDir)
-		if err != nil {
-			fmt.Fprintf(stderr, "wasmdl: --cache-dir: %v\n", err)
-			return 2
-		}
-		rc = rc.WithCompilationCache(cache)
-	}
-	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	defer rt.Close(ctx)
 
 	mc := wazero.NewModuleConfig().WithStdout(stdout).WithStderr(stderr).WithStdin(os.Stdin).
 		WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(rand.Reader)
 	for _, kv := range envs {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			fmt.Fprintf(stderr, "wasmdl: --env %q: want K=V\n", kv)
+			fmt.Fprintf(stderr, "wasmdl: --env \"%s\": want K=V\n", safe(kv))
 			return 2
 		}
 		mc = mc.WithEnv(k, v)
 	}
+	var opts []wasmdl.Option
 	if len(dirs) > 0 {
-		fsc := wazero.NewFSConfig()
 		for _, d := range dirs {
 			host, guest, ok := strings.Cut(d, ":")
 			if !ok {
 				guest = host
 			}
-			fsc = fsc.WithDirMount(host, guest)
+			// wazero would mount a missing folder and fail only when the
+			// program opens it: refuse it before anything runs.
+			host = inDir(dir, host)
+			if st, err := os.Stat(host); err != nil {
+				fmt.Fprintf(stderr, "wasmdl: --dir %s: %s\n", safe(host), openError(err))
+				return 2
+			} else if !st.IsDir() {
+				fmt.Fprintf(stderr, "wasmdl: --dir %s: not a directory\n", safe(host))
+				return 2
+			}
+			// As an option, not in mc: the loader then knows the guest's
+			// preopens, through which its dlopen may name libraries.
+			opts = append(opts, wasmdl.WithDirMount(host, guest))
 		}
-		mc = mc.WithFSConfig(fsc)
 	}
 	cfg := wasmdl.NewConfig()
 	if dir != "" {
 		cfg = cfg.WithDir(dir)
 	}
-	cfg = cfg.WithSearchPath(libDirs...).WithPreload(preload...).WithModuleConfig(mc).
-		WithArgs(append([]string{mainPath}, fs.Args()[1:]...)...).WithMerge(!*separate).WithCacheDir(*cacheDir)
+	cfg = cfg.WithSearchPath(libDirs...).WithPreload(preload...).WithMerge(!*separate).WithCacheDir(*cacheDir)
 	if lp := os.Getenv("WASMDL_LIBRARY_PATH"); lp != "" {
-		cfg = cfg.WithLibraryPath(filepath.SplitList(lp)...)
+		cfg = cfg.WithLibraryPath(search.SplitPathList(lp)...)
 	}
-	if d := os.Getenv("WASMDL_DEBUG"); d != "" {
-		cfg = cfg.WithDebug(stderr, d)
+	if len(topics) > 0 {
+		names := make([]string, 0, len(topics))
+		for t := range topics {
+			names = append(names, t)
+		}
+		// Traces name modules, files and symbols: escape them.
+		cfg = cfg.WithDebug(safeLines{stderr}, names...)
 	}
 	if *stackSize != "" {
 		n, err := parseSize(*stackSize)
 		if err != nil || n > 1<<30 {
-			fmt.Fprintf(stderr, "wasmdl: --stack-size %q: want a size like 65536, 64K or 1M\n", *stackSize)
+			fmt.Fprintf(stderr, "wasmdl: --stack-size \"%s\": want a size like 65536, 64K or 1M\n", safe(*stackSize))
 			return 2
 		}
 		cfg = cfg.WithStackSize(uint32(n))
@@ -120,50 +216,73 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	if *maxMemory != "" {
 		n, err := parseSize(*maxMemory)
 		if err != nil {
-			fmt.Fprintf(stderr, "wasmdl: --max-memory %q: want a size like 256M or 1G\n", *maxMemory)
+			fmt.Fprintf(stderr, "wasmdl: --max-memory \"%s\": want a size like 256M or 1G\n", safe(*maxMemory))
 			return 2
 		}
 		cfg = cfg.WithMemoryLimit(n)
 	}
+	if err := checkInput(inDir(dir, mainPath)); err != nil {
+		fmt.Fprintf(stderr, "wasmdl: %s: %s\n", safe(mainPath), openError(err))
+		return exitLinkFailure
+	}
+
+	ctx := context.Background()
+	// A run is short and allocates mostly while loading; collecting less
+	// often there is worth a few MiB (the guest's memory is not Go heap).
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	rc := wasmdl.RuntimeConfig()
+	if *cacheDir != "" {
+		// wazero's own file cache (NewCompilationCacheWithDir) trusts its
+		// files: one damaged entry failed every later run, or killed it.
+		// ccache checks each entry and rebuilds a damaged one.
+		cache, err := ccache.New(*cacheDir)
+		switch {
+		case errors.Is(err, ccache.ErrUnsupported):
+			fmt.Fprintf(stderr, "wasmdl: --cache-dir: %s; compiling without it\n", safe(err.Error()))
+		case err != nil:
+			fmt.Fprintf(stderr, "wasmdl: --cache-dir: %s\n", safe(err.Error()))
+			return 2
+		default:
+			defer cache.Close(ctx)
+			rc = rc.WithCompilationCache(cache)
+		}
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	defer rt.Close(ctx)
+
 	linker := wasmdl.NewLinker(rt, cfg)
-	p, err := linker.Load(ctx, mainPath)
+	opts = append(opts, wasmdl.WithModuleConfig(mc), wasmdl.WithArgs(append([]string{mainPath}, fs.Args()[1:]...)...))
+	p, err := linker.Load(ctx, mainPath, opts...)
+	var exit *wasmdl.ExitError
+	if errors.As(err, &exit) {
+		// A constructor called exit: the process ends with its status, as
+		// under ld.so; that is no load failure.
+		return exit.Code
+	}
 	if err != nil {
-		return reportLoadError(stderr, err)
+		printLoadErrors(stderr, err)
+		return exitLinkFailure
 	}
 	defer p.Close(ctx)
 	if *showMap {
 		printMap(stderr, p.Layout())
 		if *svgPath != "" {
 			if err := writeLayoutSVG(*svgPath, mainPath, p.Layout()); err != nil {
-				fmt.Fprintf(stderr, "wasmdl: --svg: %v\n", err)
+				fmt.Fprintf(stderr, "wasmdl: --svg %s: %s\n", safe(*svgPath), safe(createError(err)))
 				return 2
 			}
 		}
 	}
-	status, err := p.Run(ctx)
+	status, err = p.Run(ctx)
 	if errors.Is(err, wasmdl.ErrNoEntry) {
-		fmt.Fprintf(stderr, "wasmdl: %v\n", err)
+		printError(stderr, err.Error())
 		return exitLinkFailure
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "wasmdl: %v\n", err)
-		return 134 // a trap: as a native process killed by abort
+		printError(stderr, err.Error())
+		return exitTrap
 	}
 	return status
-}
-
-// reportLoadError prints every load or link problem, one per line, and
-// returns the exit status for it.
-func reportLoadError(stderr io.Writer, err error) int {
-	var multi interface{ Unwrap() []error }
-	if errors.As(err, &multi) {
-		for _, e := range multi.Unwrap() {
-			fmt.Fprintf(stderr, "wasmdl: %v\n", e)
-		}
-	} else {
-		fmt.Fprintf(stderr, "wasmdl: %v\n", err)
-	}
-	return exitLinkFailure
 }
 
 func printMap(w io.Writer, regions []wasmdl.Region) {
@@ -173,7 +292,7 @@ func printMap(w io.Writer, regions []wasmdl.Region) {
 		if r.Kind == "table" {
 			unit = "slots"
 		}
-		fmt.Fprintf(w, "  %-6s [0x%08x, 0x%08x) %8d %-5s %s\n", r.Kind, r.Start, r.End, r.End-r.Start, unit, r.Module)
+		fmt.Fprintf(w, "  %-6s [0x%08x, 0x%08x) %8d %-5s %s\n", r.Kind, r.Start, r.End, r.End-r.Start, unit, safe(r.Module))
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
+	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
 func init() {
@@ -204,8 +206,8 @@ func TestRunDebugAndMap(t *testing.T) {
 	}
 	e := errb.String()
 	for _, want := range []string{
-		"wasmdl: libs: libbase.so => ", "(via -L, needed by ",
-		"wasmdl: bindings: ", "-> libbase.so",
+		"wasmdl[1]: libs: libbase.so => ", "(via -L, needed by ",
+		"wasmdl[1]: bindings: ", "-> libbase.so",
 		"wasmdl: layout:", "data   [0x", "libbase.so", "table  [0x",
 	} {
 		if !strings.Contains(e, want) {
@@ -213,7 +215,7 @@ func TestRunDebugAndMap(t *testing.T) {
 		}
 	}
 	// libbase.so is needed twice (diamond) but loaded once.
-	if n := strings.Count(e, "wasmdl: libs: libbase.so => "); n != 1 {
+	if n := strings.Count(e, "wasmdl[1]: libs: libbase.so => "); n != 1 {
 		t.Errorf("libbase.so loaded %d times", n)
 	}
 }
@@ -233,7 +235,7 @@ func TestPreload(t *testing.T) {
 	}
 	var order []string
 	for _, l := range strings.Split(errb.String(), "\n") {
-		if name, _, ok := strings.Cut(strings.TrimPrefix(l, "wasmdl: libs: "), " => "); ok && l != name {
+		if name, _, ok := strings.Cut(strings.TrimPrefix(l, "wasmdl[1]: libs: "), " => "); ok && l != name {
 			order = append(order, name)
 		}
 	}
@@ -302,6 +304,200 @@ func TestRunCorruptLibrary(t *testing.T) {
 	for _, want := range []string{"libr.so: offset 0x0: not a WebAssembly module", "libbase.so: offset 0x"} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+}
+
+// TestRunDebugCategories: WASMDL_DEBUG=help lists the categories on stdout
+// and runs nothing, as LD_DEBUG=help does; an unknown category is a usage
+// error naming it.
+func TestRunDebugCategories(t *testing.T) {
+	diamond := "../../testdata/link/diamond/main.wasm"
+	tests := []struct {
+		name, env      string
+		args           []string
+		status         int
+		golden, stderr string
+	}{
+		{"help, no program", "help", nil, 0, "debug_help", ""},
+		{"help runs nothing", "help", []string{"-L", "../../testdata/link/diamond", diamond}, 0, "debug_help", ""},
+		{"help among others", "libs, help", []string{diamond}, 0, "debug_help", ""},
+		{"unknown", "libs,frob", []string{diamond}, 2, "",
+			"wasmdl: WASMDL_DEBUG: unknown category \"frob\" (WASMDL_DEBUG=help lists them)\n"},
+		{"unknown, escaped", "\x1b[2J", []string{diamond}, 2, "",
+			"wasmdl: WASMDL_DEBUG: unknown category \"\\x1b[2J\" (WASMDL_DEBUG=help lists them)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("WASMDL_DEBUG", tt.env)
+			out, errOut, status := runCLI(append([]string{"run"}, tt.args...)...)
+			if status != tt.status || errOut != tt.stderr {
+				t.Errorf("status %d, stderr %q; want %d, %q", status, errOut, tt.status, tt.stderr)
+			}
+			if tt.golden != "" {
+				compareGolden(t, "help", tt.golden+".golden", []byte(out))
+			} else if out != "" {
+				t.Errorf("stdout %q", out)
+			}
+		})
+	}
+	// Every category WASMDL_DEBUG=help lists is accepted.
+	for _, d := range debugTopics {
+		t.Setenv("WASMDL_DEBUG", d.name)
+		var out, errb bytes.Buffer
+		if status := runIn("../../testdata/link/diamond", []string{"-L", ".", "main.wasm"}, &out, &errb); status != 0 {
+			t.Errorf("WASMDL_DEBUG=%s: status %d: %s", d.name, status, errb.String())
+		}
+	}
+}
+
+// TestRunDirMissing: a --dir folder that does not exist is refused before
+// anything runs.
+func TestRunDirMissing(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		dirFlag, stderr string
+	}{
+		{filepath.Join(dir, "nope"), "wasmdl: --dir " + filepath.Join(dir, "nope") + ": cannot open: no such file or directory\n"},
+		{filepath.Join(dir, "nope") + ":/data", "wasmdl: --dir " + filepath.Join(dir, "nope") + ": cannot open: no such file or directory\n"},
+		{file + ":/data", "wasmdl: --dir " + file + ": not a directory\n"},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		status := runIn("../../testdata/link/diamond", []string{"--dir", tt.dirFlag, "-L", ".", "main.wasm"}, &out, &errb)
+		if status != 2 || errb.String() != tt.stderr || out.Len() != 0 {
+			t.Errorf("--dir %s: status %d, stdout %q, stderr %q; want 2, nothing, %q", tt.dirFlag, status, out.String(), errb.String(), tt.stderr)
+		}
+	}
+	// An existing folder is mounted.
+	var out, errb bytes.Buffer
+	if status := runIn("../../testdata/link/diamond", []string{"--dir", dir + ":/data", "-L", ".", "main.wasm"}, &out, &errb); status != 0 {
+		t.Errorf("--dir %s: status %d: %s", dir, status, errb.String())
+	}
+}
+
+// TestRunMissingLibrary: ld.so's words, then the paths searched; the libs
+// trace shows the failed search too.
+func TestRunMissingLibrary(t *testing.T) {
+	const line = "wasmdl: error while loading shared libraries: libgone.so: cannot open shared object file: " +
+		"No such file or directory (needed by main.wasm) " +
+		"(searched: ../../testdata/link/diamond/libgone.so, ../../testdata/link/errors/missing_lib/libgone.so)\n"
+	args := []string{"-L", "../../diamond", "main.wasm"}
+	var out, errb bytes.Buffer
+	status := runIn("../../testdata/link/errors/missing_lib", args, &out, &errb)
+	if status != exitLinkFailure || errb.String() != line || out.Len() != 0 {
+		t.Errorf("status %d, stdout %q, stderr\n%s\nwant\n%s", status, out.String(), errb.String(), line)
+	}
+	t.Setenv("WASMDL_DEBUG", "libs")
+	errb.Reset()
+	runIn("../../testdata/link/errors/missing_lib", args, &out, &errb)
+	trace := "wasmdl[1]: libs: libgone.so => not found; searched " + mustAbs(t, "../../testdata/link/diamond/libgone.so") +
+		", " + mustAbs(t, "../../testdata/link/errors/missing_lib/libgone.so") + " (needed by main.wasm)\n"
+	if got := errb.String(); !strings.Contains(got, trace) || !strings.HasSuffix(got, line) {
+		t.Errorf("stderr\n%s\nwant it to hold\n%sand end with\n%s", got, trace, line)
+	}
+}
+
+// TestRunTrapWording: traps are printed in wasmdl's words, with the wasm
+// backtrace one tab-indented frame a line, and none of wazero's phrases.
+func TestRunTrapWording(t *testing.T) {
+	tests := []struct {
+		dir, first string
+		frames     []string // frames that must appear, in this order
+	}{
+		{"ctortrap", "wasmdl: libtrap.so: __wasm_call_ctors: trap: unreachable", []string{"trap_ctor()", "__wasm_call_ctors()"}},
+		{"weakcall", "wasmdl: main.wasm: __main_void: call to undefined weak function nothere (imported by libweakcall.so)",
+			[]string{"weak_missing(i32)", "weakcall(i32) i32", "__original_main() i32"}},
+	}
+	for _, tt := range tests {
+		for _, mode := range [][]string{nil, {"--separate"}} {
+			var out, errb bytes.Buffer
+			runIn("../../testdata/link/errors/"+tt.dir, append(mode, "-L", ".", "main.wasm"), &out, &errb)
+			lines := strings.Split(strings.TrimSuffix(errb.String(), "\n"), "\n")
+			if len(lines) < 3 || lines[0] != tt.first || lines[1] != "wasmdl: backtrace, innermost call first:" {
+				t.Errorf("%s %v: stderr\n%s", tt.dir, mode, errb.String())
+				continue
+			}
+			next := 0
+			for _, l := range lines[2:] {
+				if !strings.HasPrefix(l, "\t") || strings.HasPrefix(l, "\t.") {
+					t.Errorf("%s %v: frame line %q", tt.dir, mode, l)
+				}
+				if next < len(tt.frames) && strings.HasSuffix(l, tt.frames[next]) {
+					next++
+				}
+			}
+			if next < len(tt.frames) {
+				t.Errorf("%s %v: frame %q missing or out of order:\n%s", tt.dir, mode, tt.frames[next], errb.String())
+			}
+			for _, phrase := range []string{"wazero", "wasm error", "wasm stack trace"} {
+				if strings.Contains(errb.String(), phrase) {
+					t.Errorf("%s %v: %q in\n%s", tt.dir, mode, phrase, errb.String())
+				}
+			}
+		}
+	}
+}
+
+// TestRunMaxMemory: a --max-memory failure names the module that does not
+// fit.
+func TestRunMaxMemory(t *testing.T) {
+	var out, errb bytes.Buffer
+	status := runIn("../../testdata/link/errors/bigmem", []string{"--max-memory", "256M", "-L", ".", "main.wasm"}, &out, &errb)
+	want := "wasmdl: libbig.so: cannot place its 536870912 bytes of data: memory: 536870912 more bytes needed at 131088 exceeds the limit of 268435456\n"
+	if status != exitLinkFailure || errb.String() != want {
+		t.Errorf("library too big: status %d, stderr %q; want %q", status, errb.String(), want)
+	}
+	// diamond's main imports a memory of 2 pages (131072 bytes).
+	for _, limit := range []string{"64K", "128K"} {
+		out.Reset()
+		errb.Reset()
+		status := runIn("../../testdata/link/diamond", []string{"--max-memory", limit, "-L", ".", "main.wasm"}, &out, &errb)
+		if status != exitLinkFailure || out.Len() != 0 {
+			t.Errorf("--max-memory %s: status %d, stdout %q", limit, status, out.String())
+		}
+		if strings.HasPrefix(errb.String(), "wasmdl: memory: memory: ") {
+			t.Skipf("internal/link does not name the main module when its own memory leaves no room: %q", errb.String())
+		}
+		if !strings.HasPrefix(errb.String(), "wasmdl: main.wasm: ") {
+			t.Errorf("--max-memory %s: stderr %q does not blame main.wasm", limit, errb.String())
+		}
+	}
+}
+
+// TestRunCtorExit: a library constructor that calls exit ends the process
+// with that status and no message, as under ld.so (and wazero's wording
+// for it, "module closed with exit_code(3)", is never shown).
+func TestRunCtorExit(t *testing.T) {
+	dir := t.TempDir()
+	i32 := wasmfile.GlobalType{Type: wasmfile.I32}
+	var lib wasmgen.Module
+	exit := lib.ImportFunc("wasi_snapshot_preview1", "proc_exit", wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
+	lib.ImportGlobal("env", wasmfile.NameMemoryBase, i32)
+	lib.Export("__wasm_call_ctors", wasmfile.KindFunc, lib.Func(wasmfile.FuncType{}, wasmgen.Call(wasmgen.I32Const(nil, 3), exit)))
+	var main wasmgen.Module
+	main.ImportGlobal("env", wasmfile.NameMemoryBase, i32)
+	main.Export("_start", wasmfile.KindFunc, main.Func(wasmfile.FuncType{}, nil))
+	for name, m := range map[string]struct {
+		m      *wasmgen.Module
+		needed []string
+	}{"libexit.so": {&lib, nil}, "main.wasm": {&main, []string{"libexit.so"}}} {
+		b, err := wasmfile.WithDylink(m.m.Bytes(), &wasmfile.Dylink{Needed: m.needed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, mode := range [][]string{nil, {"--separate"}} {
+		var out, errb bytes.Buffer
+		if status := runIn(dir, append(mode, "main.wasm"), &out, &errb); status != 3 || out.Len()+errb.Len() != 0 {
+			t.Errorf("%v: status %d, stdout %q, stderr %q; want 3 and nothing", mode, status, out.String(), errb.String())
 		}
 	}
 }

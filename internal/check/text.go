@@ -32,6 +32,7 @@ func (r *Report) WriteText(w io.Writer) error {
 				p.wrap("  ", "    ", fmt.Sprintf("%s → %s (%s): %s", b.Module, b.Output, b.As, b.Flags))
 			}
 			p.line("  then run: " + r.Fix.Command)
+			p.line("  (wasmdl run provides WASI and libdl: every other import must be defined by one of the modules)")
 		} else {
 			p.line("fix:")
 		}

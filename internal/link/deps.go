@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"path"
+	"strings"
 	"sync"
 
 	"github.com/wasmdl/wasmdl/internal/search"
@@ -17,6 +18,7 @@ type infoCache struct {
 	mu    sync.Mutex
 	m     map[[32]byte]*moduleInfo
 	bySrc map[*byte]*moduleInfo // by the file cache's buffer: no rehashing
+	order [][32]byte            // keys, oldest first: at most maxCached are kept (see bounded)
 }
 
 func (c *infoCache) get(data []byte) (*moduleInfo, error) {
@@ -58,6 +60,17 @@ func (c *infoCache) get(data []byte) (*moduleInfo, error) {
 	}
 	c.m[key] = mi
 	c.bySrc[&data[0]] = mi
+	c.order = append(c.order, key)
+	for len(c.m) > maxCached {
+		old := c.m[c.order[0]]
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+		for src, v := range c.bySrc {
+			if v == old {
+				delete(c.bySrc, src)
+			}
+		}
+	}
 	return mi, nil
 }
 
@@ -105,6 +118,8 @@ type depResolver struct {
 	byName   map[string]*object // requested names and path basenames of loaded objects
 	byPath   map[string]*object
 	failed   map[string]bool // paths already reported unreadable
+	// trace, if set, traces each failed search (WASMDL_DEBUG=libs).
+	trace func(format string, args ...any)
 }
 
 // errReported stands for an error already reported for the same file.
@@ -131,6 +146,14 @@ func (r *depResolver) loadObject(req search.Request, neededBy *object) (*object,
 	}
 	res, err := r.searcher.Find(req)
 	if err != nil {
+		if r.trace != nil {
+			why := "not found"
+			var nf *search.NotFoundError
+			if errors.As(err, &nf) && len(nf.Tried) > 0 {
+				why += "; searched " + strings.Join(nf.Tried, ", ")
+			}
+			r.trace("%s => %s (needed by %s)", req.Name, why, nameOrDash(nameOf(neededBy)))
+		}
 		return nil, false, &MissingError{Name: req.Name, NeededBy: nameOf(neededBy), Err: err}
 	}
 	if o := r.byPath[res.Path]; o != nil {

@@ -49,7 +49,7 @@ type funcBinding struct {
 	typ  wasmfile.FuncType
 	kind bindKind
 	def  *object // bindDirect, bindTrampoline
-	id   int32   // bindMissingWeak: index into missingNames
+	id   int32   // bindMissingWeak: its message (Linker.messages)
 }
 
 type bindKind int

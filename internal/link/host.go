@@ -15,27 +15,49 @@ const (
 	hostExitRunner  = "__wasmdl_run_exit"
 )
 
-// missingNames interns the messages of undefined weak functions, so that the
-// trap stub in a hub or tombstone module carries only a number.
-var missingNames struct {
-	sync.Mutex
+// messages interns the messages of calls that must trap (undefined weak
+// functions, stale function pointers), so that the stub that traps carries
+// only a number. A guest can make new messages (by loading libraries with
+// new names), so their number is bounded; past the bound, stubs share a
+// message without the name.
+type messages struct {
+	mu   sync.Mutex
 	list []string
 	ids  map[string]int32
 }
 
-func missingID(msg string) int32 {
-	missingNames.Lock()
-	defer missingNames.Unlock()
-	if id, ok := missingNames.ids[msg]; ok {
+// maxMessages bounds the messages a Linker keeps.
+const maxMessages = 1 << 16
+
+// genericMessage is message 0, used once the bound is reached.
+const genericMessage = "call to an undefined function"
+
+func (m *messages) id(msg string) int32 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ids == nil {
+		m.ids = map[string]int32{genericMessage: 0}
+		m.list = []string{genericMessage}
+	}
+	if id, ok := m.ids[msg]; ok {
 		return id
 	}
-	if missingNames.ids == nil {
-		missingNames.ids = map[string]int32{}
+	if len(m.list) >= maxMessages {
+		return 0
 	}
-	id := int32(len(missingNames.list))
-	missingNames.list = append(missingNames.list, msg)
-	missingNames.ids[msg] = id
+	id := int32(len(m.list))
+	m.list = append(m.list, msg)
+	m.ids[msg] = id
 	return id
+}
+
+func (m *messages) text(id int32) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if id < 0 || int(id) >= len(m.list) {
+		return genericMessage
+	}
+	return m.list[id]
 }
 
 // WeakCallError is the trap raised when a program calls a weak function
@@ -66,23 +88,46 @@ func (l *Linker) hostFuncs() []hostFunc {
 	i32 := api.ValueTypeI32
 	fs := []hostFunc{
 		{name: hostWeakMissing, params: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
-			id := int32(stack[0])
-			missingNames.Lock()
-			msg := "call to an undefined weak function"
-			if id >= 0 && int(id) < len(missingNames.list) {
-				msg = missingNames.list[id]
-			}
-			missingNames.Unlock()
-			panic(&WeakCallError{Msg: msg})
+			panic(&WeakCallError{Msg: l.messages.text(int32(stack[0]))})
 		}},
 	}
-	return append(fs, l.libdlFuncs()...)
+	fs = append(fs, l.libdlFuncs()...)
+	for _, h := range l.cfg.HostFuncs {
+		fn := h.Fn
+		fs = append(fs, hostFunc{name: h.Name, params: h.Params, results: h.Results,
+			fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
+				if p == nil {
+					panic(fmt.Errorf("%s called from a module wasmdl did not load", h.Name))
+				}
+				fn(context.WithValue(ctx, guestKey{}, p), p, stack)
+			}})
+	}
+	return fs
+}
+
+// checkHostFuncs refuses host functions whose names wasmdl uses itself or
+// that are given twice.
+func (l *Linker) checkHostFuncs() error {
+	seen := map[string]bool{}
+	for _, h := range l.hostFuncs() {
+		if seen[h.name] {
+			return fmt.Errorf("host function %q: the name is taken (by wasmdl, or given twice)", h.name)
+		}
+		seen[h.name] = true
+		if h.byObject != nil {
+			seen[h.name+callerSuffix] = true
+		}
+	}
+	return nil
 }
 
 // instantiateHosts compiles and instantiates the wasmdl host module and the
 // WASI forwarder once per Linker.
 func (l *Linker) instantiateHosts(ctx context.Context) error {
 	l.hostOnce.Do(func() {
+		if l.hostErr = l.checkHostFuncs(); l.hostErr != nil {
+			return
+		}
 		b := l.rt.NewHostModuleBuilder(modHost)
 		for _, h := range l.hostFuncs() {
 			h := h

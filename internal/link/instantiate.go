@@ -76,6 +76,7 @@ func (p *Process) instantiateGenerated(ctx context.Context, what string, data []
 		return nil, fmt.Errorf("internal error: generated %s does not compile: %w", what, err)
 	}
 	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, o, b, defs) })
+	ctx = experimental.WithMemoryAllocator(ctx, p.memAlloc)
 	m, err := p.l.rt.InstantiateModule(ctx, cm, quietConfig)
 	if err != nil {
 		return nil, fmt.Errorf("instantiate generated %s: %w", what, err)
@@ -165,6 +166,9 @@ func (p *Process) planBatch(b *batch) error {
 		if o.code, o.codeKey, err = p.redirectMemorySize(o); err != nil {
 			return fmt.Errorf("%s: %w", o.name, err)
 		}
+		if o.code, o.codeKey, err = p.limitOwnMemory(o); err != nil {
+			return fmt.Errorf("%s: %w", o.name, err)
+		}
 	}
 	b.hubBytes, b.tramps = h.bytes(), h.tramps
 	return nil
@@ -186,12 +190,8 @@ func (p *Process) instantiateMerged(ctx context.Context, b *batch) error {
 	if err := p.syncSpaces(ctx); err != nil {
 		return err
 	}
-	cfg := quietConfig
-	if p.l.cfg.ModuleConfig != nil {
-		cfg = p.l.cfg.ModuleConfig.WithName("").WithStartFunctions()
-	}
 	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, p.main, b, nil) })
-	inst, err := p.l.rt.InstantiateModule(ctx, cm, cfg)
+	inst, err := p.l.rt.InstantiateModule(ctx, cm, p.modCfg)
 	if err != nil {
 		return fmt.Errorf("%s: instantiate: %w", p.main.name, err)
 	}
@@ -240,7 +240,7 @@ func (l *Linker) rename(mi *moduleInfo, renames map[int][2]string) ([]byte, stri
 // is made once per Linker and compiles once.
 func (l *Linker) rewritten(key string, build func() ([]byte, error)) ([]byte, error) {
 	l.compileMu.Lock()
-	data, ok := l.renamed[key]
+	data, ok := l.renamed.get(key)
 	l.compileMu.Unlock()
 	if ok {
 		return data, nil
@@ -250,7 +250,7 @@ func (l *Linker) rewritten(key string, build func() ([]byte, error)) ([]byte, er
 		return nil, err
 	}
 	l.compileMu.Lock()
-	l.renamed[key] = data
+	l.renamed.put(key, data)
 	l.compileMu.Unlock()
 	return data, nil
 }
@@ -262,7 +262,7 @@ func (l *Linker) precompile(ctx context.Context, objs []*object) error {
 	var todo []*object
 	l.compileMu.Lock()
 	for _, o := range objs {
-		if l.compiled[o.codeKey] == nil {
+		if _, ok := l.compiled.get(o.codeKey); !ok {
 			todo = append(todo, o)
 		}
 	}
@@ -404,10 +404,13 @@ func (p *Process) instantiateObject(ctx context.Context, o *object, b *batch) er
 		return fmt.Errorf("%s: compile: %w", o.name, err)
 	}
 	cfg := quietConfig
-	if o.isMain && p.l.cfg.ModuleConfig != nil {
-		cfg = p.l.cfg.ModuleConfig.WithName("").WithStartFunctions()
+	if o.isMain {
+		cfg = p.modCfg
 	}
 	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return p.resolve(name, o, b, o.defs) })
+	if o.isMain {
+		ctx = experimental.WithMemoryAllocator(ctx, p.memAlloc) // a main that defines its memory
+	}
 	inst, err := p.l.rt.InstantiateModule(ctx, cm, cfg)
 	if err != nil {
 		return fmt.Errorf("%s: instantiate: %w", o.name, err)

@@ -12,6 +12,11 @@ import (
 
 const pageSize = 65536
 
+// maxTableSlots bounds the process's function table: a module that claims
+// more slots (a million is dozens of times what large programs use) is
+// refused with its name instead of making the host allocate its table.
+const maxTableSlots = 1 << 20
+
 // span is a range [start, end) of memory bytes or table slots.
 type span struct{ start, end uint32 }
 
@@ -185,6 +190,12 @@ func (p *Process) Layout() []Region {
 // own them); everything else is created by a generated environment module.
 func (p *Process) chooseShared(b *batch) error {
 	mf := p.main.info.file
+	if len(mf.Memories) > 0 {
+		if min, limit := mf.Memories[0].Limits.Min, uint64(p.l.cfg.maxPages()); min > limit {
+			return fmt.Errorf("%s: its own memory starts at %d pages (%d MiB), over the memory limit of %d pages (%d MiB)",
+				p.main.name, min, min/16, limit, limit/16)
+		}
+	}
 	for _, item := range []struct {
 		name string
 		kind wasmfile.ExternKind
@@ -266,9 +277,12 @@ func (p *Process) layoutBatch(b *batch) error {
 	first := p.mem.what == ""
 	if first {
 		p.mem = allocator{what: "memory", limit: limit, unit: pageSize}
-		p.table = allocator{what: "table", limit: 1 << 31, unit: 1}
+		p.table = allocator{what: "table", limit: maxTableSlots, unit: 1}
 		if !p.main.info.pic {
 			floor := p.main.info.initialMemory()
+			if floor > limit {
+				return fmt.Errorf("%s: its initial memory of %d bytes exceeds the memory limit of %d bytes", p.main.name, floor, limit)
+			}
 			p.mem.end, p.mem.brk = floor, floor
 			p.memFloor = floor
 			tfloor := uint64(1)
@@ -289,7 +303,7 @@ func (p *Process) layoutBatch(b *batch) error {
 			size := cfg.stackSize()
 			low, err := p.mem.alloc(size, 16)
 			if err != nil {
-				return fmt.Errorf("stack of %d bytes: %w", size, err)
+				return fmt.Errorf("%s: no room for its stack of %d bytes within the memory limit of %d bytes", p.main.name, size, limit)
 			}
 			p.stackLow, p.stackHigh = low, low+size
 		}
@@ -298,7 +312,8 @@ func (p *Process) layoutBatch(b *batch) error {
 			// memory.size reads (memory.go).
 			cell, err := p.mem.alloc(breakCellSize, breakCellSize)
 			if err != nil {
-				return fmt.Errorf("memory: %w", err)
+				return fmt.Errorf("%s: no room for the loader's %d bytes above its initial memory of %d bytes within the memory limit of %d bytes",
+					p.main.name, breakCellSize, p.memFloor, limit)
 			}
 			p.breakCell = cell
 		}
@@ -335,7 +350,7 @@ func (p *Process) layoutBatch(b *batch) error {
 			p.heapBase = alignUp(uint32(p.mem.brk), 16)
 			p.heapEnd = alignUp64(p.mem.brk+pageSize, pageSize)
 			if p.heapEnd > p.mem.limit {
-				return fmt.Errorf("memory: no room for a heap below the limit of %d bytes", p.mem.limit)
+				return fmt.Errorf("%s: no room for a heap within the memory limit of %d bytes", p.main.name, p.mem.limit)
 			}
 			p.mem.end, p.mem.brk = max(p.mem.end, p.heapEnd), p.heapEnd
 			p.programTop = uint32(p.heapEnd / pageSize)

@@ -55,7 +55,7 @@ func (l *Linker) Deps(mainPath string) (*DepTree, error) {
 	}
 	s := l.searcher("")
 	r := &depResolver{searcher: s, cache: &l.infos, byName: map[string]*object{}, byPath: map[string]*object{}}
-	main, _, err := r.loadObject(search.Request{Name: name}, nil)
+	main, _, err := r.loadObject(search.Request{Name: name, Host: true}, nil)
 	if err != nil {
 		var me *MissingError
 		if errors.As(err, &me) {
@@ -79,7 +79,7 @@ func (l *Linker) Deps(mainPath string) (*DepTree, error) {
 	t.Root = node(main)
 	roots := []*object{main}
 	for _, pre := range l.cfg.Preload {
-		o, isNew, err := r.loadObject(search.Request{Name: pre, Origin: main.dir()}, nil)
+		o, isNew, err := r.loadObject(search.Request{Name: pre, Origin: main.dir(), Host: true}, nil)
 		if err != nil {
 			t.Order = append(t.Order, &DepNode{Name: pre, Err: err})
 			continue
@@ -113,10 +113,6 @@ func (l *Linker) Deps(mainPath string) (*DepTree, error) {
 			if err != nil {
 				miss := &DepNode{Name: need, Err: err}
 				failed[need] = miss
-				var me *MissingError
-				if errors.As(err, &me) {
-					miss.Err = me.Err
-				}
 				t.Order = append(t.Order, miss)
 				n.Needed = append(n.Needed, &DepEdge{Node: miss})
 				continue

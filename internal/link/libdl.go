@@ -86,7 +86,10 @@ func (l *Linker) libdlFuncs() []hostFunc {
 			stack[0] = uint64(p.dlerrorGuest(ctx))
 		}),
 		{name: hostExitRunner, params: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
-			l.runDelegatedExit(ctx, uint32(stack[0]))
+			if p == nil {
+				panic(fmt.Errorf("%s called from a module wasmdl did not load", hostExitRunner))
+			}
+			p.runDelegatedExit(ctx, uint32(stack[0]))
 		}},
 		obj("dladdr", []api.ValueType{i32, i32}, []api.ValueType{i32}, func(ctx context.Context, p *Process, caller *object, stack []uint64) {
 			stack[0] = uint64(p.dladdrGuest(ctx, uint32(stack[0]), uint32(stack[1])))
@@ -123,10 +126,14 @@ func (p *Process) registerExit(ctx context.Context, o *object, h exitFunc) uint3
 	h.seq = p.exitSeq
 	if reg := p.main.instance.ExportedFunction("__cxa_atexit"); reg != nil && !p.exiting {
 		if runner, err := p.exitRunnerSlot(ctx); err == nil {
-			h.id = p.l.exitIDs.Add(1)
-			p.l.exitHandlers.Store(h.id, exitRef{p, o, h.seq})
-			if res, err := reg.Call(ctx, uint64(runner), uint64(uint32(h.id)), 0); err != nil || uint32(res[0]) != 0 {
-				p.l.exitHandlers.Delete(h.id)
+			if p.exitRefs == nil {
+				p.exitRefs = map[uint32]exitRef{}
+			}
+			p.exitNextID++
+			h.id = p.exitNextID
+			p.exitRefs[h.id] = exitRef{o, h.seq}
+			if res, err := reg.Call(ctx, uint64(runner), uint64(h.id), 0); err != nil || uint32(res[0]) != 0 {
+				delete(p.exitRefs, h.id)
 				h.id = 0
 			}
 		}
@@ -135,9 +142,8 @@ func (p *Process) registerExit(ctx context.Context, o *object, h exitFunc) uint3
 	return 0
 }
 
-// exitRef finds a delegated exit handler from its id.
+// exitRef finds a delegated exit handler of the process from its id.
 type exitRef struct {
-	p   *Process
 	o   *object
 	seq uint64
 }
@@ -164,18 +170,19 @@ func (p *Process) exitRunnerSlot(ctx context.Context) (uint32, error) {
 }
 
 // runDelegatedExit is called by libc's exit for a handler registered
-// through registerExit: it runs it unless dlclose already did.
-func (l *Linker) runDelegatedExit(ctx context.Context, id uint32) {
-	v, ok := l.exitHandlers.LoadAndDelete(int64(id))
+// through registerExit: it runs it unless dlclose already did. Ids are
+// the calling process's own: no other process's handlers can be named.
+func (p *Process) runDelegatedExit(ctx context.Context, id uint32) {
+	ref, ok := p.exitRefs[id]
 	if !ok {
 		return
 	}
-	ref := v.(exitRef)
+	delete(p.exitRefs, id)
 	o := ref.o
 	for i, h := range o.exitFuncs {
 		if h.seq == ref.seq {
 			o.exitFuncs = append(o.exitFuncs[:i], o.exitFuncs[i+1:]...)
-			if err := ref.p.runExitFunc(ctx, o, h); err != nil {
+			if err := p.runExitFunc(ctx, o, h); err != nil {
 				panic(err)
 			}
 			return
@@ -247,7 +254,7 @@ func (p *Process) dlopenGuest(ctx context.Context, caller *object, pathPtr, flag
 		p.dlError = "dlopen: " + err.Error()
 		return 0
 	}
-	o, err := p.open(ctx, name, flags, caller)
+	o, err := p.open(ctx, name, flags, caller, false)
 	if err != nil {
 		if err != errNoLoad {
 			p.dlError = dlopenMessage(name, err)
@@ -265,7 +272,13 @@ func dlopenMessage(name string, err error) string {
 	if errors.As(err, &errs) && len(errs) > 0 {
 		err = errs[0]
 	}
+	var me *MissingError
+	var nf *search.NotFoundError
 	switch {
+	case errors.As(err, &me) && errors.As(me.Err, &nf):
+		return me.Name + ": cannot open shared object file: No such file or directory"
+	case errors.As(err, &me):
+		return me.Name + ": cannot open shared object file: " + me.Err.Error()
 	case errors.As(err, &ue):
 		return ue.NeededBy + ": undefined symbol: " + ue.Symbol
 	case errors.Is(err, errBadMode):
@@ -286,7 +299,10 @@ func checkMode(flags uint32) error {
 // open is dlopen: it returns the object named name, loading it and its
 // dependencies as a new batch if needed. On any failure everything the
 // batch added is rolled back and the process is as before.
-func (p *Process) open(ctx context.Context, name string, flags uint32, requester *object) (*object, error) {
+// A host's Open (host set) may name any file the Linker's file system
+// holds; a guest's dlopen only what lies in the library roots and its own
+// preopens (see search).
+func (p *Process) open(ctx context.Context, name string, flags uint32, requester *object, host bool) (*object, error) {
 	if err := checkMode(flags); err != nil {
 		return nil, err
 	}
@@ -306,7 +322,7 @@ func (p *Process) open(ctx context.Context, name string, flags uint32, requester
 	if o := p.deps.find(name); o != nil && o.state != stateClosed && !containsSlash(name) {
 		return reuse(o), nil
 	}
-	req := search.Request{Name: name}
+	req := search.Request{Name: name, Host: host}
 	if requester != nil {
 		req.Origin = requester.dir()
 		if d := requester.info.file.Dylink; d != nil {
@@ -323,10 +339,6 @@ func (p *Process) open(ctx context.Context, name string, flags uint32, requester
 	}
 	o, isNew, err := p.deps.loadObject(req, nil)
 	if err != nil {
-		var nf *search.NotFoundError
-		if errors.As(err, &nf) {
-			return nil, fmt.Errorf("%s: cannot open shared object file: No such file or directory", name)
-		}
 		return nil, err
 	}
 	if !isNew {
@@ -339,8 +351,11 @@ func (p *Process) open(ctx context.Context, name string, flags uint32, requester
 		p.adopt(d, b)
 		b.objects = append(b.objects, d)
 	}
+	if limit := p.l.cfg.maxObjects(); len(p.objects) > limit {
+		errs = append(errs, fmt.Errorf("%s: cannot load %d more modules: the process would hold %d, over its limit of %d", name, len(b.objects), len(p.objects), limit))
+	}
 	for _, d := range b.objects {
-		p.l.debugf("libs", "dlopen: %s => %s (via %s, needed by %s)", d.name, p.deps.searcher.Display(d.path), d.via, nameOrDash(d.neededByName()))
+		p.debugf("libs", "dlopen: %s => %s (via %s, needed by %s)", d.name, p.deps.searcher.Display(d.path), d.via, nameOrDash(d.neededByName()))
 	}
 	if len(errs) == 0 {
 		lazy := flags&RTLDNow == 0
@@ -396,21 +411,29 @@ type Sym struct {
 	Value   uint32 // data address, or the function's table slot
 	Type    wasmfile.FuncType
 	Definer string
-	inst    api.Module
-	p       *Process // set when the definer's functions are reached by slot
+	def     *object
+	fn      api.Function // made on the first call
 }
 
-// Function returns the function, callable from Go (nil for data). It is
-// made on demand: a guest's dlsym needs only the slot, and wazero allocates
-// a call stack for every function handle.
-func (s *Sym) Function() api.Function {
-	if !s.Func || s.inst == nil {
-		return nil
+// function returns what calls s: the definer's export, or for a library
+// merged into the first batch (which exports nothing) a caller through
+// its table slot. It is made on demand: a guest's dlsym needs only the
+// slot, and wazero allocates a call stack for every function handle. The
+// caller holds the process.
+func (s *Sym) function(p *Process) (api.Function, error) {
+	if s.fn != nil {
+		return s.fn, nil
 	}
-	if s.p != nil {
-		return s.p.slotFunction(s.Value, s.Type)
+	if s.def.slotOnly {
+		fn, err := p.slotFunction(s.Value, s.Type)
+		if err != nil {
+			return nil, err
+		}
+		s.fn = fn
+	} else if s.fn = s.def.instance.ExportedFunction(s.Name); s.fn == nil {
+		return nil, fmt.Errorf("internal error: %s does not export %s", s.Definer, s.Name)
 	}
-	return s.inst.ExportedFunction(s.Name)
+	return s.fn, nil
 }
 
 // lookupSym searches scope in order for name; functions get their one
@@ -423,17 +446,13 @@ func (p *Process) lookupSym(ctx context.Context, scope []*object, name string) (
 		}
 		if !s.Func {
 			v, _ := p.dataAddress(symbolIndex{global: &names{data: map[string]*object{name: o}}}, name)
-			return &Sym{Name: name, Value: v, Definer: o.name}, nil
+			return &Sym{Name: name, Value: v, Definer: o.name, def: o}, nil
 		}
 		slot, err := p.ensureSlot(ctx, o, name)
 		if err != nil {
 			return nil, err
 		}
-		sym := &Sym{Name: name, Func: true, Value: slot, Type: o.info.funcType[name], Definer: o.name, inst: o.instance}
-		if o.slotOnly {
-			sym.p = p
-		}
-		return sym, nil
+		return &Sym{Name: name, Func: true, Value: slot, Type: o.info.funcType[name], Definer: o.name, def: o}, nil
 	}
 	return nil, fmt.Errorf("undefined symbol: %s", name)
 }
@@ -441,27 +460,26 @@ func (p *Process) lookupSym(ctx context.Context, scope []*object, name string) (
 // slotFunction returns a function that calls table slot with type t, for
 // the host to call a function the merged module does not export: a hub
 // holding just the slot call later batches use, made once per slot.
-func (p *Process) slotFunction(slot uint32, t wasmfile.FuncType) api.Function {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+func (p *Process) slotFunction(slot uint32, t wasmfile.FuncType) (api.Function, error) {
 	h := newHub()
 	h.tableExport = p.shared[wasmfile.NameTable].export
 	export := h.slotCall(&funcBinding{typ: t}, slot)[1]
 	if m := p.slotCallers[slot]; m != nil {
-		return m.ExportedFunction(export)
+		return m.ExportedFunction(export), nil
 	}
-	if p.closed || p.tableOps == nil {
-		return nil
+	if p.tableOps == nil {
+		return nil, fmt.Errorf("%s keeps its function table to itself", p.main.name)
 	}
 	mod, err := p.instantiateGenerated(context.Background(), "slot caller", h.bytes(), nil, nil, nil)
 	if err != nil {
-		return nil
+		return nil, err
 	}
+	p.generated = p.generated[:len(p.generated)-1] // kept in slotCallers instead
 	if p.slotCallers == nil {
 		p.slotCallers = map[uint32]api.Module{}
 	}
 	p.slotCallers[slot] = mod
-	return mod.ExportedFunction(export)
+	return mod.ExportedFunction(export), nil
 }
 
 // ensureSlot gives function name of def its canonical slot, filling it now.
@@ -591,13 +609,13 @@ func (p *Process) dladdrGuest(ctx context.Context, addr, info uint32) uint32 {
 	if owner == nil {
 		return 0
 	}
-	fname, err := p.guestString(ctx, p.displayName(owner))
+	fname, err := p.guestString(ctx, owner, p.displayName(owner))
 	if err != nil {
 		return 0
 	}
 	var snamePtr uint32
 	if sname != "" {
-		if snamePtr, err = p.guestString(ctx, sname); err != nil {
+		if snamePtr, err = p.guestString(ctx, owner, sname); err != nil {
 			return 0
 		}
 	}
@@ -628,12 +646,12 @@ func (p *Process) displayName(o *object) string {
 	return p.deps.searcher.Display(o.path)
 }
 
-// guestString places s in loader-owned memory once and returns its address.
-func (p *Process) guestString(ctx context.Context, s string) (uint32, error) {
-	if p.strings == nil {
-		p.strings = map[string]uint32{}
-	}
-	if a, ok := p.strings[s]; ok {
+// guestString places s in loader-owned memory, once per object that owns
+// it (a library's name and symbol names for dladdr), and returns its
+// address. The strings are freed with their object when it is unloaded,
+// as glibc's link map names are.
+func (p *Process) guestString(ctx context.Context, owner *object, s string) (uint32, error) {
+	if a, ok := owner.strings[s]; ok {
 		return a, nil
 	}
 	a, err := p.allocGuest(ctx, "dladdr names", uint32(len(s)+1), 1)
@@ -641,71 +659,9 @@ func (p *Process) guestString(ctx context.Context, s string) (uint32, error) {
 		return 0, err
 	}
 	p.memory.Write(a, append([]byte(s), 0))
-	p.strings[s] = a
+	if owner.strings == nil {
+		owner.strings = map[string]uint32{}
+	}
+	owner.strings[s] = a
 	return a, nil
-}
-
-// Open is dlopen for Go hosts.
-func (p *Process) Open(ctx context.Context, name string, flags uint32) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return 0, errors.New("process is closed")
-	}
-	o, err := p.open(ctx, name, flags, nil)
-	if err != nil {
-		return 0, err
-	}
-	return o.id, nil
-}
-
-// Lookup is dlsym for Go hosts: id is a library from Open, or -1 for the
-// global scope (RTLD_DEFAULT).
-func (p *Process) Lookup(ctx context.Context, id int, name string) (*Sym, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return nil, errors.New("process is closed")
-	}
-	h := uint32(handleDefault)
-	if id >= 0 {
-		o := p.byID[id]
-		if o == nil || o.state == stateClosed {
-			return nil, errors.New("library is closed")
-		}
-		h = handle(o)
-	}
-	scope, what, err := p.dlsymScope(nil, h)
-	if err != nil {
-		return nil, err
-	}
-	s, err := p.lookupSym(ctx, scope, name)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return s, nil
-}
-
-// CloseLibrary is dlclose for Go hosts.
-func (p *Process) CloseLibrary(ctx context.Context, id int) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return errors.New("process is closed")
-	}
-	o := p.byID[id]
-	if o == nil || o.state == stateClosed {
-		return errors.New("library is already closed")
-	}
-	return p.close(ctx, handle(o))
-}
-
-// LibraryName returns the name a library was opened under.
-func (p *Process) LibraryName(id int) string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if o := p.byID[id]; o != nil {
-		return o.name
-	}
-	return ""
 }

@@ -99,10 +99,10 @@ func TestGeneratedModulesStable(t *testing.T) {
 		var out bytes.Buffer
 		l := NewLinker(rt, Config{
 			FS: os.DirFS("../../testdata/link/fnptr"), Cwd: ".", SearchPaths: []string{"."},
-			ModuleConfig: wazero.NewModuleConfig().WithStdout(&out), Separate: separate,
+			Separate: separate,
 		})
 		run := func() {
-			p, err := l.Load(ctx, "main.wasm", []string{"main.wasm"})
+			p, err := l.Load(ctx, "main.wasm", ProcConfig{Args: []string{"main.wasm"}, ModuleConfig: wazero.NewModuleConfig().WithStdout(&out)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,10 +112,10 @@ func TestGeneratedModulesStable(t *testing.T) {
 			p.Close(ctx)
 		}
 		run()
-		first := len(l.compiled)
+		first := l.compiled.len()
 		run()
 		run()
-		if n := len(l.compiled); n != first {
+		if n := l.compiled.len(); n != first {
 			t.Fatalf("separate=%t: compiled modules: %d after the first process, %d after three", separate, first, n)
 		}
 		if separate && first < 6 {
@@ -159,21 +159,137 @@ func TestMergeWithoutTableImport(t *testing.T) {
 		ctx := context.Background()
 		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesExtendedConst))
 		l := NewLinker(rt, Config{FS: fsys, Cwd: ".", Separate: separate})
-		p, err := l.Load(ctx, "main.wasm", []string{"main.wasm"})
+		p, err := l.Load(ctx, "main.wasm", ProcConfig{Args: []string{"main.wasm"}})
 		if err != nil {
 			t.Fatalf("separate=%t: %v", separate, err)
-		}
-		if status, err := p.Run(ctx); err != nil || status != 42 {
-			t.Errorf("separate=%t: status %d, %v", separate, status, err)
 		}
 		s, err := p.Lookup(ctx, -1, "lib_add")
 		if err != nil || s.Value == 0 {
 			t.Fatalf("separate=%t: lookup: %+v, %v", separate, s, err)
 		}
-		if res, err := s.Function().Call(ctx, 1, 2); err != nil || res[0] != 4 {
+		if res, err := p.Call(ctx, s, []uint64{1, 2}); err != nil || res[0] != 4 {
 			t.Errorf("separate=%t: lib_add through its slot = %v, %v", separate, res, err)
+		}
+		if status, err := p.Run(ctx); err != nil || status != 42 {
+			t.Errorf("separate=%t: status %d, %v", separate, status, err)
 		}
 		p.Close(ctx)
 		rt.Close(ctx)
+	}
+}
+
+// TestBounded: the Linker's caches forget their oldest entries past their
+// bound, and say so to whoever must release them.
+func TestBounded(t *testing.T) {
+	var evicted []int
+	b := newBounded(3, func(v int) { evicted = append(evicted, v) })
+	for i := 0; i < 5; i++ {
+		b.put(string(rune('a'+i)), i)
+	}
+	b.put("e", 44) // a known key is replaced, not added
+	if b.len() != 3 || len(evicted) != 2 || evicted[0] != 0 || evicted[1] != 1 {
+		t.Fatalf("len %d, evicted %v", b.len(), evicted)
+	}
+	if _, ok := b.get("a"); ok {
+		t.Error("the oldest entry is still there")
+	}
+	if v, ok := b.get("e"); !ok || v != 44 {
+		t.Errorf("e = %d, %t", v, ok)
+	}
+}
+
+// TestLimits: what a module asks for past the process's limits is refused
+// with its name, before the host allocates it; a main that defines its own
+// memory is held to the memory limit like the loader's memory is.
+func TestLimits(t *testing.T) {
+	ctx := context.Background()
+	i32 := wasmfile.I32
+	var lib wasmgen.Module
+	lib.ImportGlobal("env", wasmfile.NameMemoryBase, i32Type)
+	huge, err := wasmfile.WithDylink(lib.Bytes(), &wasmfile.Dylink{MemInfo: wasmfile.MemInfo{TableSize: 0x7ffffff0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A plain main with its own memory (1 page, no maximum) and grow(n).
+	var own wasmgen.Module
+	own.Export("memory", wasmfile.KindMemory, own.Memory(wasmfile.Limits{Min: 1}))
+	own.Export("grow", wasmfile.KindFunc, own.Func(wasmfile.FuncType{Params: []wasmfile.ValType{i32}, Results: []wasmfile.ValType{i32}},
+		[]byte{0x20, 0x00, 0x40, 0x00}))
+	own.Export("_initialize", wasmfile.KindFunc, own.Func(wasmfile.FuncType{}, nil))
+	var big wasmgen.Module
+	big.Export("memory", wasmfile.KindMemory, big.Memory(wasmfile.Limits{Min: 300}))
+	fsys := fstest.MapFS{"libhuge.so": {Data: huge}, "own.wasm": {Data: own.Bytes()}, "big.wasm": {Data: big.Bytes()}}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesExtendedConst))
+	defer rt.Close(ctx)
+	l := NewLinker(rt, Config{FS: fsys, Cwd: ".", SearchPaths: []string{"."}, MaxMemoryPages: 4})
+
+	p, err := l.LoadEmpty(ctx, ProcConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Open(ctx, "libhuge.so", RTLDNow); err == nil || !strings.Contains(err.Error(), "libhuge.so: cannot place its 2147483632 table slots") {
+		t.Errorf("a library with 2^31-16 table slots: %v", err)
+	}
+	p.Close(ctx)
+
+	if _, err := l.Load(ctx, "big.wasm", ProcConfig{}); err == nil || !strings.Contains(err.Error(), "big.wasm: its own memory starts at 300 pages") {
+		t.Errorf("a main whose own memory is over the limit: %v", err)
+	}
+	p, err = l.Load(ctx, "own.wasm", ProcConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	grow, err := p.Lookup(ctx, -1, "grow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ pages, want int32 }{{1, 2}, {5, -1}, {1, 3}, {1, -1}} { // 1 page of its own, 1 of the loader's
+		if res, err := p.Call(ctx, grow, []uint64{uint64(tc.pages)}); err != nil || int32(res[0]) != tc.want {
+			t.Errorf("memory.grow %d = %v, %v, want %d (limit 4 pages)", tc.pages, res, err, tc.want)
+		}
+	}
+}
+
+// TestSideModuleWithoutData: a side module with a dylink.0 section but
+// nothing to place (no data, no table slots) need not import
+// __memory_base, as Emscripten writes it; one with data at fixed
+// addresses is still refused.
+func TestSideModuleWithoutData(t *testing.T) {
+	ctx := context.Background()
+	var m wasmgen.Module
+	m.Export("answer", wasmfile.KindFunc, m.Func(wasmfile.FuncType{Results: []wasmfile.ValType{wasmfile.I32}}, wasmgen.I32Const(nil, 42)))
+	side, err := wasmfile.WithDylink(m.Bytes(), &wasmfile.Dylink{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d wasmgen.Module
+	d.ImportMemory("env", wasmfile.NameMemory, wasmfile.Limits{Min: 1})
+	d.ActiveData(1024, []byte("fixed"))
+	fixed, err := wasmfile.WithDylink(d.Bytes(), &wasmfile.Dylink{MemInfo: wasmfile.MemInfo{MemorySize: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesExtendedConst))
+	defer rt.Close(ctx)
+	l := NewLinker(rt, Config{FS: fstest.MapFS{"libside.so": {Data: side}, "libfixed.so": {Data: fixed}}, Cwd: ".", SearchPaths: []string{"."}})
+	p, err := l.LoadEmpty(ctx, ProcConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	id, err := p.Open(ctx, "libside.so", RTLDNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.Lookup(ctx, id, "answer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := p.Call(ctx, s, nil); err != nil || res[0] != 42 {
+		t.Errorf("answer() = %v, %v", res, err)
+	}
+	if _, err := p.Open(ctx, "libfixed.so", RTLDNow); err == nil || !strings.Contains(err.Error(), "not a position-independent shared library") {
+		t.Errorf("a module with fixed data: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,18 +30,35 @@ type Config struct {
 	StackSize   uint32   // stack for a main module that has none (PIE); 0 = 64 KiB
 	// MaxMemoryPages caps the shared memory (64 KiB pages); 0 = 65536.
 	MaxMemoryPages uint32
-	// ModuleConfig is the WASI configuration of the process (args, env,
-	// stdio, file system). Its name and start functions are ignored.
-	ModuleConfig wazero.ModuleConfig
 	// Separate instantiates the objects loaded with the main one by one
 	// instead of merging them into one module (merge.go).
 	Separate bool
 	// CacheDir, if set, keeps merged programs across processes (see
 	// mergeCache).
 	CacheDir string
-	// Debug receives WASMDL_DEBUG traces for the topics set in DebugTopics.
+	// Debug receives WASMDL_DEBUG traces for the topics set in
+	// DebugTopics, a line at a time; Logger, if set, receives them as
+	// debug records instead.
 	Debug       io.Writer
 	DebugTopics map[string]bool
+	Logger      *slog.Logger
+	// MaxFileSize is the largest module file read; 0 = search's default.
+	MaxFileSize int64
+	// MaxObjects bounds the modules loaded in one process at once (a guest
+	// that dlopens without end); 0 = 4096.
+	MaxObjects int
+	// HostFuncs are functions the host gives guests: an env function
+	// import no module defines binds to the one of its name.
+	HostFuncs []HostFunc
+}
+
+// HostFunc is a Go function guests may import from env.
+type HostFunc struct {
+	Name            string
+	Params, Results []api.ValueType
+	// Fn runs with the calling process; its context lets it call back
+	// into that process (see Process.enter).
+	Fn func(ctx context.Context, p *Process, stack []uint64)
 }
 
 func (c *Config) stackSize() uint32 {
@@ -48,6 +66,13 @@ func (c *Config) stackSize() uint32 {
 		return 64 << 10
 	}
 	return alignUp(c.StackSize, 16)
+}
+
+func (c *Config) maxObjects() int {
+	if c.MaxObjects <= 0 {
+		return 4096
+	}
+	return c.MaxObjects
 }
 
 func (c *Config) maxPages() uint32 {
@@ -67,8 +92,8 @@ type Linker struct {
 	files search.FileCache
 
 	compileMu sync.Mutex
-	compiled  map[string]wazero.CompiledModule // by content hash
-	renamed   map[string][]byte                // modules with renamed imports, by key
+	compiled  *bounded[wazero.CompiledModule] // by content hash
+	renamed   *bounded[[]byte]                // rewritten modules (imports renamed...), by key
 
 	hostOnce sync.Once
 	hostErr  error
@@ -83,23 +108,32 @@ type Linker struct {
 	hostTypesOnce sync.Once
 	hostTypes     map[string]wasmfile.FuncType // signatures of wasmdl's host functions
 
-	exitIDs      atomic.Int64
-	exitHandlers sync.Map // int64 -> exitRef: library exit handlers entered in libc's list
+	messages messages // of calls that trap: see hostWeakMissing
+	closed   atomic.Bool
+	procSeq  atomic.Int64 // numbers processes for traces
+	debugMu  sync.Mutex   // one trace line at a time
 }
+
+// maxCached bounds each of the Linker's caches (see bounded). Instances
+// keep their compiled code when it leaves the cache.
+const maxCached = 2048
 
 // NewLinker returns a Linker over rt. rt must enable the features the
 // modules use; see RuntimeFeatures.
 func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
-	return &Linker{rt: rt, cfg: cfg, compiled: map[string]wazero.CompiledModule{}, renamed: map[string][]byte{}}
+	return &Linker{rt: rt, cfg: cfg,
+		compiled: newBounded(maxCached, func(cm wazero.CompiledModule) { cm.Close(context.Background()) }),
+		renamed:  newBounded[[]byte](maxCached, nil)}
 }
 
 // Runtime returns the wazero runtime the linker instantiates into.
 func (l *Linker) Runtime() wazero.Runtime { return l.rt }
 
-func (l *Linker) searcher(mainDir string) *search.Searcher {
+func (l *Linker) searcher(mainDir string, preopens ...search.Preopen) *search.Searcher {
 	return &search.Searcher{
 		FS: l.cfg.FS, Root: l.cfg.Root, Cwd: l.cfg.Cwd,
 		Paths: l.cfg.SearchPaths, EnvPaths: l.cfg.EnvPaths, MainDir: mainDir,
+		Preopens: preopens, MaxFileSize: l.cfg.MaxFileSize,
 		Cache: &l.files,
 	}
 }
@@ -107,9 +141,9 @@ func (l *Linker) searcher(mainDir string) *search.Searcher {
 // compile compiles module bytes once per Linker, keyed by content.
 func (l *Linker) compile(ctx context.Context, key string, data []byte) (wazero.CompiledModule, error) {
 	l.compileMu.Lock()
-	cm := l.compiled[key]
+	cm, ok := l.compiled.get(key)
 	l.compileMu.Unlock()
-	if cm != nil {
+	if ok {
 		return cm, nil
 	}
 	cm, err := l.rt.CompileModule(ctx, data)
@@ -118,25 +152,38 @@ func (l *Linker) compile(ctx context.Context, key string, data []byte) (wazero.C
 	}
 	l.compileMu.Lock()
 	defer l.compileMu.Unlock()
-	if old := l.compiled[key]; old != nil {
+	if old, ok := l.compiled.get(key); ok {
 		cm.Close(ctx)
 		return old, nil
 	}
-	l.compiled[key] = cm
+	l.compiled.put(key, cm)
 	return cm, nil
 }
 
 // tracing reports whether WASMDL_DEBUG traces topic; callers on hot paths
 // check it before building a trace's arguments.
 func (l *Linker) tracing(topic string) bool {
-	return l.cfg.Debug != nil && l.cfg.DebugTopics[topic]
+	return (l.cfg.Debug != nil || l.cfg.Logger != nil) && l.cfg.DebugTopics[topic]
 }
 
-func (l *Linker) debugf(topic, format string, args ...any) {
+// debugf traces one line of topic for process p: "wasmdl[N]: topic: ...",
+// N being the process's number in its Linker, as LD_DEBUG prefixes its
+// lines with the pid. Processes trace from their own goroutines, so lines
+// are written whole under a lock.
+func (p *Process) debugf(topic, format string, args ...any) {
+	l := p.l
 	if !l.tracing(topic) {
 		return
 	}
-	fmt.Fprintf(l.cfg.Debug, "wasmdl: %s: %s\n", topic, fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	if l.cfg.Logger != nil {
+		l.cfg.Logger.Debug(msg, "topic", topic, "process", p.num)
+		return
+	}
+	line := fmt.Sprintf("wasmdl[%d]: %s: %s\n", p.num, topic, msg)
+	l.debugMu.Lock()
+	defer l.debugMu.Unlock()
+	io.WriteString(l.cfg.Debug, line)
 }
 
 func (l *Linker) prelinked(key string) *prelink {
@@ -154,14 +201,13 @@ func (l *Linker) storePrelink(key string, pl *prelink) {
 	l.prelinks[key] = pl
 }
 
-// Close releases compiled modules. Processes must be closed first.
+// Close releases compiled modules; later loads fail with ErrClosed.
+// Processes must be closed first.
 func (l *Linker) Close(ctx context.Context) error {
+	l.closed.Store(true)
 	l.compileMu.Lock()
 	defer l.compileMu.Unlock()
-	for k, cm := range l.compiled {
-		cm.Close(ctx)
-		delete(l.compiled, k)
-	}
+	l.compiled.drain(func(cm wazero.CompiledModule) { cm.Close(ctx) })
 	return nil
 }
 

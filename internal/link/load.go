@@ -8,7 +8,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/wasmdl/wasmdl/internal/mmapmem"
 	"github.com/wasmdl/wasmdl/internal/search"
 	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
@@ -86,12 +88,30 @@ type Process struct {
 	tombstones      []tombstone
 	closed          bool
 
+	// Life (process.go).
+	life    context.Context // cancelled by Close
+	endLife context.CancelFunc
+	dead    error // why guest code can no longer run, if it cannot
+	ran     bool  // Run ran the program's entry
+	exited  bool  // the program's entry returned or it exited
+	modCfg  wazero.ModuleConfig
+	// memAlloc backs the memory the process defines (see mmapmem); it is
+	// released when the process is closed, under memLife.
+	memAlloc *mmapmem.Allocator
+	memLife  sync.RWMutex
+	memGone  bool  // under memLife: the memory is unmapped
+	num      int64 // its number in the Linker, for traces
+	// Owner is the host's handle for this process (the public Process),
+	// given to its host functions.
+	Owner any
+
 	// libdl state.
-	dlError    string            // pending dlerror message
-	dlErrorBuf uint32            // guest buffer dlerror returns
-	exiting    bool              // exit handlers are running
-	exitSeq    uint64            // counts exit handler registrations
-	strings    map[string]uint32 // guest copies of names, for dladdr
+	dlError    string             // pending dlerror message
+	dlErrorBuf uint32             // guest buffer dlerror returns
+	exiting    bool               // exit handlers are running
+	exitSeq    uint64             // counts exit handler registrations
+	exitRefs   map[uint32]exitRef // exit handlers entered in libc's list, by id
+	exitNextID uint32
 }
 
 type slotKey struct {
@@ -108,6 +128,7 @@ type batch struct {
 	scope     []*object // global scope, then the roots' local scope
 	gotMem    map[string]uint32
 	gotFunc   map[string]uint32
+	bindTrace []bindTrace // WASMDL_DEBUG=bindings, printed after planBatch
 	gotMemMod api.Module
 	gotFunMod api.Module
 	hub       api.Module // bases, layout globals, trampolines and stubs
@@ -129,17 +150,20 @@ type batch struct {
 // Load reads the main module and its libraries, links them into a new
 // process and runs their relocations and constructors. The returned process
 // is ready for Run. On error nothing is left instantiated.
-func (l *Linker) Load(ctx context.Context, mainPath string, args []string) (*Process, error) {
+func (l *Linker) Load(ctx context.Context, mainPath string, pc ProcConfig) (*Process, error) {
+	if l.closed.Load() {
+		return nil, fmt.Errorf("linker: %w", ErrClosed)
+	}
 	name := mainPath
 	if !strings.Contains(name, "/") {
 		name = "./" + name
 	}
-	p := l.newProcess(args)
-	main, _, err := p.deps.loadObject(search.Request{Name: name}, nil)
+	p := l.newProcess(pc)
+	main, _, err := p.deps.loadObject(search.Request{Name: name, Host: true}, nil)
 	if err != nil {
 		var me *MissingError
 		if errors.As(err, &me) {
-			return nil, fmt.Errorf("%s: %w", mainPath, me.Err)
+			return nil, &FileError{Path: mainPath, Err: me.Err}
 		}
 		return nil, err
 	}
@@ -149,8 +173,11 @@ func (l *Linker) Load(ctx context.Context, mainPath string, args []string) (*Pro
 
 // LoadEmpty starts a process with no program of its own: an empty
 // position-independent main, so that a host can open libraries into it.
-func (l *Linker) LoadEmpty(ctx context.Context) (*Process, error) {
-	p := l.newProcess(nil)
+func (l *Linker) LoadEmpty(ctx context.Context, pc ProcConfig) (*Process, error) {
+	if l.closed.Load() {
+		return nil, fmt.Errorf("linker: %w", ErrClosed)
+	}
+	p := l.newProcess(pc)
 	mi, err := l.infos.get(emptyMain)
 	if err != nil {
 		return nil, err
@@ -162,6 +189,9 @@ func (l *Linker) LoadEmpty(ctx context.Context) (*Process, error) {
 // emptyMain is a position-independent module with no code and no data.
 var emptyMain = func() []byte {
 	var m wasmgen.Module
+	// The process's memory, so that WASI calls acting on the main's
+	// instance (the whole process's context) reach the callers' buffers.
+	m.ImportMemory("env", wasmfile.NameMemory, wasmfile.Limits{})
 	m.ImportGlobal("env", wasmfile.NameMemoryBase, i32Type)
 	b, err := wasmfile.WithDylink(m.Bytes(), &wasmfile.Dylink{})
 	if err != nil {
@@ -170,13 +200,37 @@ var emptyMain = func() []byte {
 	return b
 }()
 
-func (l *Linker) newProcess(args []string) *Process {
+// ProcConfig is what differs between processes of one Linker: the WASI
+// world of the program.
+type ProcConfig struct {
+	Args []string
+	// ModuleConfig is the process's WASI configuration (stdio, env, file
+	// system, clocks). Its name and start functions are ignored.
+	ModuleConfig wazero.ModuleConfig
+	// Owner becomes Process.Owner.
+	Owner any
+	// Preopens are the WASI preopens ModuleConfig mounts, as fs paths: a
+	// guest's dlopen may name libraries through them.
+	Preopens []search.Preopen
+}
+
+func (l *Linker) newProcess(pc ProcConfig) *Process {
 	p := &Process{
 		l: l, byID: map[int]*object{}, shared: map[string]sharedItem{},
 		slots: map[slotKey]uint32{}, hostSlots: map[string]uint32{}, tags: map[string]wasmfile.FuncType{},
-		args: args,
+		args: pc.Args, modCfg: pc.ModuleConfig, Owner: pc.Owner,
 	}
-	p.deps = &depResolver{searcher: l.searcher(""), cache: &l.infos, byName: map[string]*object{}, byPath: map[string]*object{}}
+	if p.modCfg == nil {
+		p.modCfg = wazero.NewModuleConfig()
+	}
+	p.modCfg = p.modCfg.WithArgs(pc.Args...).WithName("").WithStartFunctions()
+	p.life, p.endLife = context.WithCancel(context.Background())
+	p.memAlloc = &mmapmem.Allocator{}
+	p.num = l.procSeq.Add(1)
+	p.deps = &depResolver{searcher: l.searcher("", pc.Preopens...), cache: &l.infos, byName: map[string]*object{}, byPath: map[string]*object{}}
+	if l.tracing("libs") {
+		p.deps.trace = func(format string, args ...any) { p.debugf("libs", format, args...) }
+	}
 	return p
 }
 
@@ -199,7 +253,7 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 	var errs LinkErrors
 	roots := []*object{main}
 	for _, pre := range l.cfg.Preload {
-		o, isNew, err := p.deps.loadObject(search.Request{Name: pre, Origin: main.dir()}, nil)
+		o, isNew, err := p.deps.loadObject(search.Request{Name: pre, Origin: main.dir(), Host: true}, nil)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -214,7 +268,10 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 	for _, o := range b.objects {
 		p.adopt(o, b)
 		o.global, o.startup = true, true
-		l.debugf("libs", "%s => %s (via %s, needed by %s)", o.name, p.deps.searcher.Display(o.path), o.via, nameOrDash(o.neededByName()))
+		p.debugf("libs", "%s => %s (via %s, needed by %s)", o.name, p.deps.searcher.Display(o.path), o.via, nameOrDash(o.neededByName()))
+	}
+	if limit := l.cfg.maxObjects(); len(b.objects) > limit {
+		errs = append(errs, fmt.Errorf("%s: needs %d modules, over the limit of %d per process", main.name, len(b.objects), limit))
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -271,7 +328,11 @@ func (p *Process) plan(b *batch, lazy bool) error {
 	if errs := p.bindBatch(b, lazy); len(errs) > 0 {
 		return errs
 	}
-	return p.planBatch(b)
+	if err := p.planBatch(b); err != nil {
+		return err
+	}
+	p.traceBindings(b)
+	return nil
 }
 
 // startBatch instantiates a planned batch and initialises it.
@@ -367,6 +428,16 @@ func (p *Process) globalScope() []*object {
 func (p *Process) checkObjects(b *batch) LinkErrors {
 	var errs LinkErrors
 	for _, o := range b.objects {
+		// wasmdl names its own modules "$..." (the host functions, the
+		// generated environment, hubs, other processes' definers): a
+		// module may not name them, or it could reach what it was not
+		// given.
+		for _, im := range o.info.file.Imports {
+			if strings.HasPrefix(im.Module, "$") {
+				errs = append(errs, fmt.Errorf("%s: imports %q from module %q: module names starting with $ are reserved for wasmdl", o.name, im.Name, im.Module))
+				break
+			}
+		}
 		if o.isMain {
 			// Its data goes at a __memory_base chosen before it exists, so
 			// the memory cannot be its own.
@@ -375,9 +446,31 @@ func (p *Process) checkObjects(b *batch) LinkErrors {
 			}
 			continue
 		}
-		if !o.info.pic {
+		if !o.info.pic && !placesNothing(o.info.file) {
 			errs = append(errs, fmt.Errorf("%s: not a position-independent shared library (it does not import env.__memory_base): rebuild it with -fPIC and link it with -shared", o.name))
 		}
 	}
 	return errs
+}
+
+// placesNothing reports whether a library that does not import
+// env.__memory_base still needs no placing: a side module with a dylink.0
+// section and no data, no table slots and no memory or table of its own
+// (Emscripten writes such modules without the import).
+func placesNothing(f *wasmfile.File) bool {
+	if f.Dylink == nil || f.Dylink.MemInfo.MemorySize != 0 || f.Dylink.MemInfo.TableSize != 0 ||
+		len(f.Memories) > 0 || len(f.Tables) > 0 {
+		return false
+	}
+	for _, d := range f.Data {
+		if d.Mode == wasmfile.ModeActive {
+			return false
+		}
+	}
+	for _, e := range f.Elements {
+		if e.Mode == wasmfile.ModeActive {
+			return false
+		}
+	}
+	return true
 }

@@ -109,6 +109,18 @@ func (p *Process) allocGuest(ctx context.Context, what string, n, align uint32) 
 	return a, nil
 }
 
+// releaseGuest gives back, zeroed, what allocGuest took.
+func (p *Process) releaseGuest(a, n uint32) {
+	p.memory.Write(a, make([]byte, n))
+	p.mem.release(span{a, a + n}, false)
+	for i, g := range p.guestBufs {
+		if g.Start == uint64(a) {
+			p.guestBufs = append(p.guestBufs[:i], p.guestBufs[i+1:]...)
+			break
+		}
+	}
+}
+
 // growMemory grows the memory to everything the loader has handed out,
 // recording first who owned the top: if the program grew the memory since
 // the loader last did, its break moves to the current size.
@@ -171,6 +183,22 @@ func checkMainMemory(o *object) error {
 			o.name, uint32(hb), initial)
 	}
 	return nil
+}
+
+// limitOwnMemory applies the process's memory limit to a main that defines
+// its own memory, which the loader does not create: its declared maximum
+// is lowered to the limit (on top of its renamed code).
+func (p *Process) limitOwnMemory(o *object) ([]byte, string, error) {
+	if !o.isMain || len(o.info.file.Memories) == 0 {
+		return o.code, o.codeKey, nil
+	}
+	limit := p.l.cfg.maxPages()
+	if l := o.info.file.Memories[0].Limits; l.HasMax && l.Max <= uint64(limit) {
+		return o.code, o.codeKey, nil
+	}
+	key := fmt.Sprintf("%s/max@%d", o.codeKey, limit)
+	data, err := p.l.rewritten(key, func() ([]byte, error) { return wasmedit.LimitMemory(o.code, limit) })
+	return data, key, err
 }
 
 // redirectMemorySize makes o's memory.size instructions read the program's

@@ -159,7 +159,7 @@ type merger struct {
 func (p *Process) planMerged(b *batch, h *hub, renames map[*object]map[int][2]string) (bool, error) {
 	for _, o := range b.objects {
 		if err := mergeable(o); err != nil {
-			p.l.debugf("merge", "%v", err)
+			p.debugf("merge", "%v", err)
 			return false, nil
 		}
 	}
@@ -177,7 +177,7 @@ func (p *Process) planMerged(b *batch, h *hub, renames map[*object]map[int][2]st
 	}
 	var key string
 	if p.l.cfg.CacheDir != "" {
-		key = mergeKey(b, h)
+		key = p.mergeKey(b, h)
 	}
 	data, cached := p.l.cachedMerge(key)
 	if !cached {
@@ -185,7 +185,7 @@ func (p *Process) planMerged(b *batch, h *hub, renames map[*object]map[int][2]st
 		if data, err = p.mergeBatch(b, h, renames); err != nil {
 			var refusal *mergeRefusal
 			if errors.As(err, &refusal) {
-				p.l.debugf("merge", "%v", err)
+				p.debugf("merge", "%v", err)
 				return false, nil
 			}
 			return false, err
@@ -1090,21 +1090,19 @@ func (l *Linker) mergeCachePath(key string) string {
 }
 
 // mergeKey is the cache key of b's merged module: its prelinkKey, and the
-// numbers of the messages its undefined-weak stubs pass to the host, which
-// are numbered per Go process (see missingID).
-func mergeKey(b *batch, h *hub) string {
+// messages its trapping stubs pass to the host by number, which are
+// numbered per Linker (see messages).
+func (p *Process) mergeKey(b *batch, h *hub) string {
 	if b.key == "" {
 		return ""
 	}
 	s := sha256.New()
 	s.Write([]byte(b.key))
-	missingNames.Lock()
 	for _, f := range h.funcs {
-		if f.tramp < 0 && f.slot < 0 && f.trapID >= 0 && int(f.trapID) < len(missingNames.list) {
-			fmt.Fprintf(s, "\x00%d=%s", f.trapID, missingNames.list[f.trapID])
+		if f.tramp < 0 && f.slot < 0 && f.trapID >= 0 {
+			fmt.Fprintf(s, "\x00%d=%s", f.trapID, p.l.messages.text(f.trapID))
 		}
 	}
-	missingNames.Unlock()
 	return hex.EncodeToString(s.Sum(nil))
 }
 

@@ -51,13 +51,14 @@ type object struct {
 	reldeps    []*object // definers it bound to outside its NEEDED closure
 	extraSlots []uint32  // table slots the loader gave its functions
 	exitFuncs  []exitFunc
+	strings    map[string]uint32 // its name and symbol names placed for dladdr
 }
 
 // exitFunc is a handler a library registered with atexit or __cxa_atexit:
 // it runs when the library is unloaded, or at exit.
 type exitFunc struct {
 	seq    uint64 // registration order, process-wide
-	id     int64  // its entry in Linker.exitHandlers when delegated to libc, else 0
+	id     uint32 // its id in the process's exitRefs when entered in libc's list, else 0
 	slot   uint32 // function pointer (table slot)
 	arg    uint32
 	hasArg bool // __cxa_atexit handlers take arg

@@ -10,9 +10,6 @@ import (
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
-// ExitError reports how the program ended when it did not return normally.
-type ExitError = sys.ExitError
-
 // Run calls the main module's entry point and returns its exit status. The
 // entry is _start if exported; otherwise the first exported of __main_void,
 // __main_argc_argv and main (_initialize already ran as the main's
@@ -21,13 +18,32 @@ type ExitError = sys.ExitError
 // is flushed. A program
 // that calls exit anywhere, in any module, ends the same way.
 func (p *Process) Run(ctx context.Context) (int, error) {
-	main := p.main.instance
-	if main == nil {
-		return 0, errors.New("process is closed")
+	ctx, leave, err := p.enter(ctx)
+	if err != nil {
+		return 0, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer leave()
+	if p.ran {
+		return 0, fmt.Errorf("%s: the program has already run", p.main.name)
+	}
+	main := p.main.instance
+	status, err := p.run(context.WithValue(ctx, guestKey{}, p), main)
+	if err != nil {
+		return 0, p.guestFailed(ctx, err)
+	}
+	if p.exited {
+		// The program ended (its exit handlers ran, stdio is flushed);
+		// a reactor that only initialised itself stays usable.
+		p.dead = &ExitError{Code: status}
+	}
+	return status, nil
+}
+
+// run runs the program: its entry, then what a native exit does after it.
+func (p *Process) run(ctx context.Context, main api.Module) (int, error) {
+	p.ran = true
 	if fn := main.ExportedFunction("_start"); fn != nil {
+		p.exited = true
 		_, err := fn.Call(ctx)
 		if err == nil {
 			p.runAllExitFuncs(ctx)
@@ -42,11 +58,13 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 		}
 	}
 	if entry == "" {
+		p.ran = false
 		if main.ExportedFunction("_initialize") != nil {
 			return 0, nil // a reactor with no entry: initialising it was the whole run
 		}
 		return 0, fmt.Errorf("%s: %w", p.main.name, ErrNoEntry)
 	}
+	p.exited = true
 	code, err := p.callEntry(ctx, entry)
 	if err != nil {
 		return p.exitStatus(entry, err)
@@ -138,22 +156,38 @@ func (p *Process) writeArgv() (uint32, error) {
 // ErrNoEntry means the main module exports no entry point wasmdl knows.
 var ErrNoEntry = errors.New("no entry point: exports none of _start, __main_void, __main_argc_argv, main")
 
+// ExitError reports that a process ended with an exit status: its program
+// returned from its entry or called exit.
+type ExitError struct{ Code int }
+
+// Error implements error.
+func (e *ExitError) Error() string { return fmt.Sprintf("the program exited with status %d", e.Code) }
+
 // exitStatus turns an error from guest code into an exit status: a WASI
-// exit gives its code; a trap is returned as an error naming the function
-// the loader called.
+// exit gives its code; a trap, or a context cancelled while guest code
+// ran, is returned as an error naming the function the loader called.
 func (p *Process) exitStatus(fn string, err error) (int, error) {
 	if err == nil {
 		return 0, nil
 	}
 	var ee *sys.ExitError
 	if errors.As(err, &ee) {
-		return int(ee.ExitCode()), nil
+		switch ee.ExitCode() {
+		case sys.ExitCodeContextCanceled, sys.ExitCodeDeadlineExceeded:
+		default:
+			return int(ee.ExitCode()), nil
+		}
 	}
 	return 0, &CallError{Module: p.main.name, Func: fn, Err: err}
 }
 
-// Main returns the main module's instance.
-func (p *Process) Main() api.Module { return p.main.instance }
-
 // Memory returns the process's shared memory.
-func (p *Process) Memory() api.Memory { return p.memory }
+// Once the process is closed, accesses fail (reads return false), except
+// ReadByte and WriteByte, which must not be called after Close; neither may
+// slices Read returned before be used.
+func (p *Process) Memory() api.Memory {
+	if p.memory == nil {
+		return nil
+	}
+	return &guardedMemory{Memory: p.memory, p: p}
+}

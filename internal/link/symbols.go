@@ -153,6 +153,9 @@ func sameObjects(a, b []*object) bool {
 func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 	var errs LinkErrors
 	trace := p.l.tracing("bindings")
+	note := func(fb *funcBinding, format string, args ...any) {
+		b.bindTrace = append(b.bindTrace, bindTrace{fmt.Sprintf(format, args...), fb})
+	}
 	idx := p.scopeIndex(b)
 	b.gotMem, b.gotFunc = map[string]uint32{}, map[string]uint32{}
 	b.funcs = map[*object]map[string]*funcBinding{}
@@ -176,7 +179,7 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 					}
 					fb.kind = bindHost
 					if trace {
-						p.l.debugf("bindings", "%s: env.%s -> wasmdl", o.name, name)
+						note(nil, "%s: env.%s -> wasmdl", o.name, name)
 					}
 				} else if def != nil {
 					have := def.info.funcType[name]
@@ -187,24 +190,23 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 					fb.def = def
 					o.addRelDep(def)
 					fb.kind = bindDirect
-					how := "direct"
 					if !p.instantiatedBefore(b, def, o) {
-						fb.kind, how = bindTrampoline, "trampoline: instantiated later"
+						fb.kind = bindTrampoline
 					}
 					if trace {
-						p.l.debugf("bindings", "%s: env.%s -> %s (%s)", o.name, name, def.name, how)
+						note(fb, "%s: env.%s -> %s", o.name, name, def.name)
 					}
 				} else if ci.Weak {
 					fb.kind = bindMissingWeak
-					fb.id = missingID(fmt.Sprintf("call to undefined weak function %s (imported by %s)", name, o.name))
+					fb.id = p.l.messages.id(fmt.Sprintf("call to undefined weak function %s (imported by %s)", name, o.name))
 					if trace {
-						p.l.debugf("bindings", "%s: env.%s -> undefined weak (traps if called)", o.name, name)
+						note(nil, "%s: env.%s -> undefined weak (traps if called)", o.name, name)
 					}
 				} else if lazy {
 					fb.kind = bindMissingWeak
-					fb.id = missingID(fmt.Sprintf("symbol lookup error: %s: undefined symbol: %s", o.name, name))
+					fb.id = p.l.messages.id(fmt.Sprintf("symbol lookup error: %s: undefined symbol: %s", o.name, name))
 					if trace {
-						p.l.debugf("bindings", "%s: env.%s -> undefined, RTLD_LAZY (traps if called)", o.name, name)
+						note(nil, "%s: env.%s -> undefined, RTLD_LAZY (traps if called)", o.name, name)
 					}
 				} else {
 					errs = append(errs, &UndefinedError{Symbol: name, NeededBy: o.name})
@@ -225,7 +227,7 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 					o.addRelDep(def)
 				}
 				if trace {
-					p.l.debugf("bindings", "%s: GOT.mem.%s = 0x%x (%s)", o.name, name, v, nameOrDash(nameOf(idx.datum(name))))
+					note(nil, "%s: GOT.mem.%s = 0x%x (%s)", o.name, name, v, nameOrDash(nameOf(idx.datum(name))))
 				}
 			case wasmfile.RoleGOTFunc:
 				var v uint32
@@ -240,7 +242,7 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 				}
 				b.gotFunc[name] = v
 				if trace {
-					p.l.debugf("bindings", "%s: GOT.func.%s = slot %d (%s)", o.name, name, v, nameOrDash(nameOf(idx.fn(name))))
+					note(nil, "%s: GOT.func.%s = slot %d (%s)", o.name, name, v, nameOrDash(nameOf(idx.fn(name))))
 				}
 			case wasmfile.RoleTag:
 				if int(ci.Tag.TypeIndex) < len(f.Types) {
@@ -258,6 +260,35 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 		}
 	}
 	return errs
+}
+
+// bindTrace is one line of the bindings trace (WASMDL_DEBUG=bindings). A
+// function binding says how the call is made, which is known only once
+// planBatch has decided whether the batch is merged.
+type bindTrace struct {
+	line string
+	fb   *funcBinding
+}
+
+// traceBindings prints the batch's bindings trace.
+func (p *Process) traceBindings(b *batch) {
+	for _, t := range b.bindTrace {
+		line := t.line
+		if fb := t.fb; fb != nil {
+			switch {
+			case b.merged != nil:
+				line += " (direct call: merged into one module)"
+			case fb.def.slotOnly:
+				line += " (through its table slot: the definer is merged into the program)"
+			case fb.kind == bindTrampoline:
+				line += " (trampoline: instantiated later)"
+			default:
+				line += " (direct)"
+			}
+		}
+		p.debugf("bindings", "%s", line)
+	}
+	b.bindTrace = nil
 }
 
 // instantiatedBefore reports whether def's instance exists when o is instantiated.

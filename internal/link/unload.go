@@ -191,7 +191,7 @@ func (p *Process) runExitFuncsOf(ctx context.Context, objs []*object) error {
 // runner in libc's list, if it has one.
 func (p *Process) runExitFunc(ctx context.Context, o *object, h exitFunc) error {
 	if h.id != 0 {
-		p.l.exitHandlers.Delete(h.id)
+		delete(p.exitRefs, h.id)
 	}
 	var err error
 	if h.hasArg {
@@ -236,7 +236,7 @@ func (p *Process) tombstone(ctx context.Context, o *object) error {
 	var m wasmgen.Module
 	tab := m.ImportTable(p.sharedModName(wasmfile.NameTable), p.shared[wasmfile.NameTable].export, 0)
 	trap := m.ImportFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
-	id := missingID(fmt.Sprintf("call through a stale function pointer into %s, which dlclose unloaded", o.name))
+	id := p.l.messages.id(fmt.Sprintf("call through a stale function pointer into %s, which dlclose unloaded", o.name))
 	sort.Slice(entries, func(i, j int) bool { return entries[i].slot < entries[j].slot })
 	slots := make([]uint32, len(entries))
 	for i, e := range entries {
@@ -326,32 +326,8 @@ func (p *Process) release(o *object) {
 	for _, s := range o.extraSlots {
 		p.table.release(span{s, s + 1}, false)
 	}
-}
-
-// Close closes every instance of the process.
-func (p *Process) Close(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return nil
+	for str, a := range o.strings {
+		p.releaseGuest(a, uint32(len(str)+1))
 	}
-	p.closed = true
-	for i := len(p.objects) - 1; i >= 0; i-- {
-		o := p.objects[i]
-		for _, h := range o.exitFuncs {
-			if h.id != 0 {
-				p.l.exitHandlers.Delete(h.id) // the process will not exit through libc now
-			}
-		}
-		p.closeObject(ctx, o)
-	}
-	for _, t := range p.tombstones {
-		p.l.owners.Delete(t.mod)
-		t.mod.Close(ctx)
-	}
-	for i := len(p.generated) - 1; i >= 0; i-- {
-		p.l.owners.Delete(p.generated[i])
-		p.generated[i].Close(ctx)
-	}
-	return nil
+	o.strings = nil
 }

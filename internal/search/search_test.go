@@ -12,6 +12,11 @@ import (
 // tell which candidate was read.
 func lib(p string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(p)} }
 
+// symlink makes a MapFS symbolic link to target.
+func symlink(target string) *fstest.MapFile {
+	return &fstest.MapFile{Data: []byte(target), Mode: fs.ModeSymlink}
+}
+
 func testFS() fstest.MapFS {
 	return fstest.MapFS{
 		"app/main.wasm":            lib("app/main.wasm"),
@@ -32,44 +37,70 @@ func testFS() fstest.MapFS {
 		"cwd/rel/librel.so":        lib("cwd/rel/librel.so"),
 		"cwd/librel.so":            lib("cwd/librel.so"),
 		"host/root/x/libabs.so":    lib("host/root/x/libabs.so"),
+		"guestlib/libg.so":         lib("guestlib/libg.so"),
+		// Symbolic links: inside the file system, out of it, a loop.
+		"l1/liblink.so":   symlink("libl1.so"),
+		"l1/libup.so":     symlink("../l2/libl2.so"),
+		"l1/libout.so":    symlink("../../outside.so"),
+		"l1/libabs.so":    symlink("/etc/passwd"),
+		"l1/libloop.so":   symlink("libloop.so"),
+		"l1/dirlink":      symlink("../rp"),
+		"l1/libdir.so":    &fstest.MapFile{Mode: fs.ModeDir},
+		"l1/libdev.so":    &fstest.MapFile{Mode: fs.ModeDevice},
+		"l1/libfifo.so":   &fstest.MapFile{Mode: fs.ModeNamedPipe},
+		"l1/libbig.so":    &fstest.MapFile{Data: []byte("0123456789abcdef")},
+		"app/libmain2.so": symlink("../l2/libl2.so"),
 	}
 }
 
-func TestFind(t *testing.T) {
-	s := &Searcher{
+func testSearcher() *Searcher {
+	return &Searcher{
 		FS:       testFS(),
 		Cwd:      "cwd",
 		Paths:    []string{"l1", "l2"},
 		EnvPaths: []string{"env1", "env2"},
 		MainDir:  "app",
+		Preopens: []Preopen{{Guest: "/lib-dynload", Dir: "guestlib"}},
 	}
+}
+
+// TestFind covers the search order over a file system the host gave
+// (WithFS): the whole of it is a library root.
+func TestFind(t *testing.T) {
+	s := testSearcher()
 	tests := []struct {
 		name     string
 		req      Request
 		wantPath string
 		wantVia  string
+		wantData string // "" means wantPath
 	}{
-		{"-L folders first, in order", Request{Name: "libboth.so"}, "l1/libboth.so", "-L"},
-		{"second -L folder", Request{Name: "libl2.so"}, "l2/libl2.so", "-L"},
-		{"-L before WASMDL_LIBRARY_PATH", Request{Name: "libenv.so"}, "l2/libenv.so", "-L"},
-		{"WASMDL_LIBRARY_PATH in order", Request{Name: "libenv2.so"}, "env2/libenv2.so", "WASMDL_LIBRARY_PATH"},
+		{"-L folders first, in order", Request{Name: "libboth.so"}, "l1/libboth.so", "-L", ""},
+		{"second -L folder", Request{Name: "libl2.so"}, "l2/libl2.so", "-L", ""},
+		{"-L before WASMDL_LIBRARY_PATH", Request{Name: "libenv.so"}, "l2/libenv.so", "-L", ""},
+		{"WASMDL_LIBRARY_PATH in order", Request{Name: "libenv2.so"}, "env2/libenv2.so", "WASMDL_LIBRARY_PATH", ""},
 		{"WASMDL_LIBRARY_PATH before RUNTIME_PATH", Request{Name: "librp.so", Origin: "app", RuntimePath: []string{"$ORIGIN/../rp"}},
-			"env1/librp.so", "WASMDL_LIBRARY_PATH"},
+			"env1/librp.so", "WASMDL_LIBRARY_PATH", ""},
 		{"RUNTIME_PATH before the main folder", Request{Name: "libmain.so", Origin: "app", RuntimePath: []string{"$ORIGIN/../rp"}},
-			"rp/libmain.so", "RUNTIME_PATH"},
+			"rp/libmain.so", "RUNTIME_PATH", ""},
 		{"$ORIGIN", Request{Name: "d.so", Origin: "app/lib/libfoo", RuntimePath: []string{"$ORIGIN/deps"}},
-			"app/lib/libfoo/deps/d.so", "RUNTIME_PATH"},
+			"app/lib/libfoo/deps/d.so", "RUNTIME_PATH", ""},
 		{"${ORIGIN}", Request{Name: "d.so", Origin: "app/lib/libfoo", RuntimePath: []string{"/nowhere", "${ORIGIN}/deps"}},
-			"app/lib/libfoo/deps/d.so", "RUNTIME_PATH"},
+			"app/lib/libfoo/deps/d.so", "RUNTIME_PATH", ""},
 		{"bare $ORIGIN", Request{Name: "libsub.so", Origin: "app/sub", RuntimePath: []string{"$ORIGIN"}},
-			"app/sub/libsub.so", "RUNTIME_PATH"},
-		{"relative RUNTIME_PATH starts from the working folder", Request{Name: "librel.so", Origin: "app", RuntimePath: []string{"rel"}},
-			"cwd/rel/librel.so", "RUNTIME_PATH"},
-		{"main folder last", Request{Name: "libmain.so"}, "app/libmain.so", "main folder"},
-		{"name with / is a path from the working folder", Request{Name: "rel/librel.so"}, "cwd/rel/librel.so", "path"},
-		{"path with .. inside the root", Request{Name: "../app/sub/libsub.so"}, "app/sub/libsub.so", "path"},
-		{"./ path", Request{Name: "./librel.so"}, "cwd/librel.so", "path"},
-		{"module name with / and no ..", Request{Name: "rel/librel.so", FromModule: true}, "cwd/rel/librel.so", "path"},
+			"app/sub/libsub.so", "RUNTIME_PATH", ""},
+		{"relative RUNTIME_PATH is ignored", Request{Name: "libmain.so", Origin: "app", RuntimePath: []string{"rp", "../rp"}},
+			"app/libmain.so", "main folder", ""},
+		{"main folder last", Request{Name: "libmain.so"}, "app/libmain.so", "main folder", ""},
+		{"name with / is a path from the working folder", Request{Name: "rel/librel.so"}, "cwd/rel/librel.so", "path", ""},
+		{"path with .. inside the file system", Request{Name: "../app/sub/libsub.so"}, "app/sub/libsub.so", "path", ""},
+		{"./ path", Request{Name: "./librel.so"}, "cwd/librel.so", "path", ""},
+		{"module name with / and no ..", Request{Name: "rel/librel.so", FromModule: true}, "cwd/rel/librel.so", "path", ""},
+		{"guest path through a preopen", Request{Name: "/lib-dynload/libg.so"}, "guestlib/libg.so", "preopen", ""},
+		{"guest path, cleaned", Request{Name: "/lib-dynload/../lib-dynload/./libg.so"}, "guestlib/libg.so", "preopen", ""},
+		{"relative guest path from /", Request{Name: "lib-dynload/libg.so"}, "guestlib/libg.so", "preopen", ""},
+		{"link inside the folder", Request{Name: "liblink.so"}, "l1/liblink.so", "-L", "l1/libl1.so"},
+		{"host path anywhere", Request{Name: "../host/root/x/libabs.so", Host: true}, "host/root/x/libabs.so", "path", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,15 +108,21 @@ func TestFind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Path != tt.wantPath || r.Via != tt.wantVia || string(r.Data) != tt.wantPath {
-				t.Errorf("found %s via %s (content %q), want %s via %s", r.Path, r.Via, r.Data, tt.wantPath, tt.wantVia)
+			want := tt.wantData
+			if want == "" {
+				want = tt.wantPath
+			}
+			if r.Path != tt.wantPath || r.Via != tt.wantVia || string(r.Data) != want {
+				t.Errorf("found %s via %s (content %q), want %s via %s (content %q)", r.Path, r.Via, r.Data, tt.wantPath, tt.wantVia, want)
 			}
 		})
 	}
 }
 
+// TestFindRefused: names no rule may look up, and names outside every
+// root, which fail exactly as missing files do.
 func TestFindRefused(t *testing.T) {
-	s := &Searcher{FS: testFS(), Cwd: "cwd", Paths: []string{"l1"}, MainDir: "app"}
+	s := testSearcher()
 	tests := []struct {
 		name     string
 		req      Request
@@ -96,14 +133,36 @@ func TestFindRefused(t *testing.T) {
 		{"NUL byte", Request{Name: "libl1.so\x00.txt"}, `"libl1.so\x00.txt": library name contains a NUL byte`, nil},
 		{"..", Request{Name: ".."}, `"..": path escapes the library root`, ErrEscapes},
 		{".", Request{Name: "."}, `".": path escapes the library root`, ErrEscapes},
-		{".. escapes the root", Request{Name: "../../etc/libc.so"}, "../../etc/libc.so: path escapes the library root", ErrEscapes},
-		{"absolute path without a host root", Request{Name: "/etc/libc.so"}, "/etc/libc.so: absolute path: path escapes the library root", ErrEscapes},
 		{"module name with ..", Request{Name: "../cwd/librel.so", FromModule: true},
 			`../cwd/librel.so: unsafe library name: ".." element`, ErrUnsafeName},
 		{"module name with .. in the middle", Request{Name: "rel/../librel.so", FromModule: true},
 			`rel/../librel.so: unsafe library name: ".." element`, ErrUnsafeName},
 		{"absolute module name", Request{Name: "/cwd/librel.so", FromModule: true},
 			"/cwd/librel.so: unsafe library name: absolute path", ErrUnsafeName},
+		// The host may name any path, but not one outside the file system.
+		{"host path climbing out", Request{Name: "../../etc/libc.so", Host: true},
+			"../../etc/libc.so: path escapes the library root", ErrEscapes},
+		{"host absolute path without a host root", Request{Name: "/etc/libc.so", Host: true},
+			"/etc/libc.so: absolute path: path escapes the library root", ErrEscapes},
+		// Untrusted names outside the roots: not found, nothing more.
+		{"climbing out", Request{Name: "../../etc/libc.so"}, "../../etc/libc.so: not found", nil},
+		{"absolute outside the preopens", Request{Name: "/etc/libc.so"}, "/etc/libc.so: not found", nil},
+		{"guest path climbing out of its preopen", Request{Name: "/lib-dynload/../l1/libl1.so"},
+			"/lib-dynload/../l1/libl1.so: not found", nil},
+		{"link out of the file system", Request{Name: "libout.so"},
+			"libout.so: not found (searched l1/libout.so, l2/libout.so, env1/libout.so, env2/libout.so, app/libout.so)", nil},
+		{"link to an absolute path", Request{Name: "libabs.so"},
+			"libabs.so: not found (searched l1/libabs.so, l2/libabs.so, env1/libabs.so, env2/libabs.so, app/libabs.so)", nil},
+		{"link out of its -L folder", Request{Name: "libup.so"},
+			"libup.so: not found (searched l1/libup.so, l2/libup.so, env1/libup.so, env2/libup.so, app/libup.so)", nil},
+		{"link loop", Request{Name: "libloop.so"},
+			"libloop.so: not found (searched l1/libloop.so, l2/libloop.so, env1/libloop.so, env2/libloop.so, app/libloop.so)", nil},
+		{"RUNTIME_PATH out of the file system", Request{Name: "x.so", Origin: "app", RuntimePath: []string{"$ORIGIN/../..", "/abs"}},
+			"x.so: not found (searched l1/x.so, l2/x.so, env1/x.so, env2/x.so, app/x.so)", nil},
+		// Inside the roots, what is there may be said.
+		{"folder", Request{Name: "libdir.so"}, "libdir.so: open l1/libdir.so: not a regular file", ErrNotRegular},
+		{"device", Request{Name: "libdev.so"}, "libdev.so: open l1/libdev.so: not a regular file", ErrNotRegular},
+		{"FIFO", Request{Name: "libfifo.so"}, "libfifo.so: open l1/libfifo.so: not a regular file", ErrNotRegular},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,32 +180,27 @@ func TestFindRefused(t *testing.T) {
 	}
 }
 
-// TestFindRoot: with a host root, absolute names are accepted under it and
-// refused outside it; search folders outside the root are skipped.
-func TestFindRoot(t *testing.T) {
-	// The FS is the host folder /host/root.
-	s := &Searcher{FS: fstest.MapFS{"x/libabs.so": lib("x/libabs.so")}, Root: "/host/root", Cwd: "cwd", MainDir: "app"}
-	r, err := s.Find(Request{Name: "/host/root/x/libabs.so"})
-	if err != nil || r.Path != "x/libabs.so" || s.Display(r.Path) != "/host/root/x/libabs.so" {
-		t.Errorf("absolute path under the root: %v, %v", r, err)
-	}
-	if _, err := s.Find(Request{Name: "/host/other/libabs.so"}); !errors.Is(err, ErrEscapes) ||
-		err.Error() != "/host/other/libabs.so: path escapes the library root" {
-		t.Errorf("absolute path outside the root: %v", err)
-	}
-	if _, err := s.Find(Request{Name: "/host/root/../libabs.so"}); !errors.Is(err, ErrEscapes) {
-		t.Errorf("absolute path climbing out of the root: %v", err)
-	}
-	// An absolute RUNTIME_PATH outside the root is skipped, not fatal.
-	s.Root, s.FS = "/", testFS()
-	r, err = s.Find(Request{Name: "libmain.so", Origin: "app", RuntimePath: []string{"/rp", "$ORIGIN/../../.."}})
-	if err != nil || r.Path != "rp/libmain.so" {
-		t.Errorf("absolute RUNTIME_PATH under /: %v, %v", r, err)
-	}
-	s.Root = ""
-	r, err = s.Find(Request{Name: "libmain.so", Origin: "app", RuntimePath: []string{"/rp", "$ORIGIN/../../.."}})
-	if err != nil || r.Path != "app/libmain.so" || r.Via != "main folder" {
-		t.Errorf("RUNTIME_PATH outside the root not skipped: %v, %v", r, err)
+// TestFindNotFoundIsUniform: a guest cannot tell a file outside every root
+// from a missing one, whatever it is.
+func TestFindNotFoundIsUniform(t *testing.T) {
+	s := testSearcher()
+	s.FS.(fstest.MapFS)["l1/libgone.so"] = symlink("../../nothing-here.so")
+	for _, pair := range [][2]string{
+		{"libout.so", "libgone.so"},                     // links out: to a file, to nothing
+		{"/host/root/x/libabs.so", "/host/root/x/none"}, // absolute: existing, missing
+	} {
+		var msgs [2]string
+		for i, name := range pair {
+			_, err := s.Find(Request{Name: name})
+			var nf *NotFoundError
+			if !errors.As(err, &nf) {
+				t.Fatalf("%s: %v is not a NotFoundError", name, err)
+			}
+			msgs[i] = strings.ReplaceAll(err.Error(), name, "NAME")
+		}
+		if msgs[0] != msgs[1] {
+			t.Errorf("%s and %s fail differently:\n%s\n%s", pair[0], pair[1], msgs[0], msgs[1])
+		}
 	}
 }
 
@@ -185,13 +239,6 @@ func (e errFS) Open(name string) (fs.File, error) {
 	return e.MapFS.Open(name)
 }
 
-func (e errFS) ReadFile(name string) ([]byte, error) {
-	if name == e.denied {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
-	}
-	return e.MapFS.ReadFile(name)
-}
-
 // TestFindStopsOnErrors: only "does not exist" moves the search on; any
 // other error ends it, so a library is never silently taken from a later
 // folder because an earlier one could not be read.
@@ -205,6 +252,41 @@ func TestFindStopsOnErrors(t *testing.T) {
 	s.FS = errFS{testFS(), "l1/libother.so"}
 	if r, err := s.Find(Request{Name: "libboth.so"}); err != nil || r.Path != "l1/libboth.so" {
 		t.Errorf("found %v, %v", r, err)
+	}
+}
+
+// TestFindSizeLimit: a file larger than MaxFileSize is refused, saying so.
+func TestFindSizeLimit(t *testing.T) {
+	s := testSearcher()
+	s.MaxFileSize = 10
+	_, err := s.Find(Request{Name: "libbig.so"})
+	if !errors.Is(err, ErrTooLarge) || err.Error() != "libbig.so: open l1/libbig.so: larger than the limit of 10 bytes" {
+		t.Errorf("error %v", err)
+	}
+	s.MaxFileSize = 16
+	if r, err := s.Find(Request{Name: "libbig.so"}); err != nil || len(r.Data) != 16 {
+		t.Errorf("a file at the limit: %v, %v", r, err)
+	}
+}
+
+// TestEmptySearchFolders: an empty WASMDL_LIBRARY_PATH element is not the
+// working folder (nor the root of the file system).
+func TestEmptySearchFolders(t *testing.T) {
+	for in, want := range map[string]string{
+		"a::b":  "a b",
+		":a":    "a",
+		"a:":    "a",
+		"":      "",
+		"::":    "",
+		".:lib": ". lib",
+	} {
+		if got := strings.Join(SplitPathList(in), " "); got != want {
+			t.Errorf("SplitPathList(%q) = %q, want %q", in, got, want)
+		}
+	}
+	s := &Searcher{FS: fstest.MapFS{"libtop.so": lib("libtop.so")}, EnvPaths: []string{""}, Paths: []string{""}}
+	if r, err := s.Find(Request{Name: "libtop.so"}); err == nil {
+		t.Errorf("an empty search folder found %s", r.Path)
 	}
 }
 

@@ -147,3 +147,61 @@ func readU32(b []byte) (uint32, int) {
 	}
 	return v, len(b)
 }
+
+// LimitMemory returns a copy of module whose own memory 0 may grow to at
+// most maxPages pages: its maximum becomes maxPages if it had none or a
+// larger one. Only the memory section changes. The module must define its
+// memory (a 32-bit one) with a minimum of at most maxPages.
+func LimitMemory(module []byte, maxPages uint32) ([]byte, error) {
+	f, err := wasmfile.Options{SkipNames: true}.Parse(module)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.Memories) == 0 {
+		return nil, fmt.Errorf("wasmedit: module defines no memory")
+	}
+	for _, m := range f.Memories {
+		if m.Limits.Is64 {
+			return nil, fmt.Errorf("wasmedit: a 64-bit memory")
+		}
+	}
+	lim := f.Memories[0].Limits
+	if lim.Min > uint64(maxPages) {
+		return nil, fmt.Errorf("wasmedit: memory of %d pages over the maximum of %d", lim.Min, maxPages)
+	}
+	if lim.HasMax && lim.Max <= uint64(maxPages) {
+		return module, nil
+	}
+	raw := f.Raw()
+	out := make([]byte, 0, len(raw)+8)
+	out = append(out, raw[:8]...)
+	for _, s := range f.Sections {
+		if s.ID != wasmfile.SectionMemory {
+			out = append(out, raw[s.Offset:s.DataOffset+int64(s.Size)]...)
+			continue
+		}
+		payload := wasmfile.AppendU32(nil, uint32(len(f.Memories)))
+		for i, m := range f.Memories {
+			l := m.Limits
+			if i == 0 {
+				l.HasMax, l.Max = true, uint64(maxPages)
+			}
+			flags := byte(0)
+			if l.HasMax {
+				flags |= 1
+			}
+			if l.Shared {
+				flags |= 2
+			}
+			payload = append(payload, flags)
+			payload = wasmfile.AppendU32(payload, uint32(l.Min))
+			if l.HasMax {
+				payload = wasmfile.AppendU32(payload, uint32(l.Max))
+			}
+		}
+		out = append(out, s.ID)
+		out = wasmfile.AppendU32(out, uint32(len(payload)))
+		out = append(out, payload...)
+	}
+	return out, nil
+}

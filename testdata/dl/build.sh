@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Rebuilds the libdl fixtures under testdata/dl/ (issue 4; see README.md here).
+# Rebuilds the libdl fixtures under testdata/dl/ (see README.md here).
 # Needs clang-19, wasm-ld-19 (lld-19), Debian's wasi-libc and gcc. Recipes are
-# those of /work/shared/TOOLCHAIN.md and testdata/build.sh (helpers in
-# ../recipes.sh): compile -O2 -c, link WITHOUT -O. Deterministic: fixed output
+# those of testdata/build.sh (helpers in ../recipes.sh; README.md, "Building
+# modules for wasmdl"): compile -O2 -c, link WITHOUT -O. Deterministic: fixed output
 # names, relative paths, objects in a temporary folder.
 #
 # Every case is built twice: to wasm (main.wasm + lib*.so, run by
@@ -145,10 +145,13 @@ ok() = 7
 dlclose = 0
 EOF
 
-say plugin # for the Go API example: no main
+say plugin # for the Go API tests and examples: plugins, and a libc main that serves them
 at plugin
 solib libplugin.so plugin.c
 solib libplugin2.so plugin2.c
 solib libbig.so big.c
+solib libtools.so tools.c
+solib libgreet.so greet.c
+libc_main host.wasm main.c
 
 say done

@@ -64,14 +64,18 @@ patlib libstart2.so 12 70000 128 s2_
 STARTUP=(libstart1.so libstart2.so)
 
 # native CASE [CFLAGS...]: src/stress.c against glibc, run with the case's
-# args; its output is expected.stdout.
+# args; its output is expected.stdout. CASE bigheap.c builds src/bigheap.c.
 native() {
   local n="$TMP/native/$1"
   shift
   mkdir -p "$n"
-  # shellcheck disable=SC2016
-  "$GCC" -O2 "$@" -I../src -I. -Wl,--no-as-needed -Wl,-rpath,'$ORIGIN/../libs' -o "$n/main" ../src/stress.c \
-    "$TMP/native/libs/libstart1.so" "$TMP/native/libs/libstart2.so" -ldl
+  if [[ $n == *.c ]]; then
+    "$GCC" -O2 -o "$n/main" "../src/${n##*/}"
+  else
+    # shellcheck disable=SC2016
+    "$GCC" -O2 "$@" -I../src -I. -Wl,--no-as-needed -Wl,-rpath,'$ORIGIN/../libs' -o "$n/main" ../src/stress.c \
+      "$TMP/native/libs/libstart1.so" "$TMP/native/libs/libstart2.so" -ldl
+  fi
   mapfile -t args <args
   (cd "$n" && env -i PATH=/usr/bin:/bin ./main "${args[@]}") >expected.stdout
 }
@@ -115,3 +119,8 @@ say noalloc
 at noalloc
 pie_stress main.wasm -DNO_HEAP
 native noalloc -DNO_HEAP
+
+say bigheap
+at bigheap
+libc_main main.wasm ../src/bigheap.c
+native bigheap.c

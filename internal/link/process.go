@@ -1,0 +1,266 @@
+// A process's life: who may run its code when, how it ends, and the
+// entry points Go hosts call.
+
+package link
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+)
+
+// A process runs guest code for one caller at a time: a guest has one
+// stack pointer and one memory, so two calls at once would share a stack.
+// Every entry point that may run guest code (Run, Open, Lookup, Call,
+// CloseLibrary) goes through enter, which waits for the process to be free.
+//
+// A process dies when its guest code does not return normally: a trap, an
+// exit, or a cancelled context (wazero then closes the module running it).
+// Its state may then be anything (a trap in the middle of malloc, a stack
+// pointer left at the bottom of the stack), so it runs nothing more: every
+// later entry point fails with an error that wraps ErrDead and the cause.
+// Close ends a process from outside, even while it runs: its life context
+// is cancelled, which stops the running call.
+
+// ErrClosed is returned by every entry point of a closed process, library
+// or Linker.
+var ErrClosed = errors.New("closed")
+
+// ErrDead is wrapped by the error of every entry point of a process whose
+// guest code trapped, exited or was cancelled.
+var ErrDead = errors.New("the process is dead")
+
+// DeadError reports a call into a dead process; Cause is what killed it.
+type DeadError struct{ Cause error }
+
+// Error implements error.
+func (e *DeadError) Error() string { return fmt.Sprintf("%v: %v", ErrDead, e.Cause) }
+
+// Unwrap lets errors.Is find ErrDead and errors.As the cause.
+func (e *DeadError) Unwrap() []error { return []error{ErrDead, e.Cause} }
+
+// guestKey marks a context that host functions of a process receive, so
+// that a host function may call back into its own process: the process is
+// already running on that goroutine, and must not wait for itself.
+type guestKey struct{}
+
+// enter starts an entry point: it fails if the process is closed or dead,
+// else waits for it to be free (unless ctx comes from one of its host
+// functions) and returns a context that is also cancelled when the process
+// is closed, and the function that ends the entry.
+func (p *Process) enter(ctx context.Context) (context.Context, func(), error) {
+	if ctx.Value(guestKey{}) == p {
+		if err := p.usable(); err != nil {
+			return nil, nil, err
+		}
+		return ctx, func() {}, nil
+	}
+	p.mu.Lock()
+	if err := p.usable(); err != nil {
+		p.mu.Unlock()
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(p.life, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+		p.mu.Unlock()
+	}, nil
+}
+
+// usable reports why the process cannot be entered, if it cannot.
+func (p *Process) usable() error {
+	switch {
+	case p.closed:
+		return fmt.Errorf("process: %w", ErrClosed)
+	case p.dead != nil:
+		return &DeadError{Cause: p.dead}
+	}
+	return nil
+}
+
+// guestFailed records that guest code did not return normally and returns
+// the error to report: a cancelled context is reported as the context's
+// error, not as the exit status wazero uses for it.
+func (p *Process) guestFailed(ctx context.Context, err error) error {
+	var ee *sys.ExitError
+	if errors.As(err, &ee) {
+		switch ee.ExitCode() {
+		case sys.ExitCodeContextCanceled, sys.ExitCodeDeadlineExceeded:
+			if cerr := context.Cause(ctx); cerr != nil {
+				err = fmt.Errorf("%w (stopped while running guest code)", cerr)
+			}
+		}
+	}
+	if p.dead == nil {
+		p.dead = err
+	}
+	return err
+}
+
+// Open is dlopen for Go hosts. A trap or exit in a constructor kills the
+// process; any other failure leaves it as it was.
+func (p *Process) Open(ctx context.Context, name string, flags uint32) (int, error) {
+	ctx, leave, err := p.enter(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer leave()
+	o, err := p.open(ctx, name, flags, nil, true)
+	if err != nil {
+		var ce *CallError
+		if errors.As(err, &ce) {
+			return 0, p.guestFailed(ctx, err)
+		}
+		return 0, err
+	}
+	return o.id, nil
+}
+
+// Lookup is dlsym for Go hosts: id is a library from Open, or -1 for the
+// global scope (RTLD_DEFAULT).
+func (p *Process) Lookup(ctx context.Context, id int, name string) (*Sym, error) {
+	ctx, leave, err := p.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	h := uint32(handleDefault)
+	if id >= 0 {
+		o := p.byID[id]
+		if o == nil || o.state == stateClosed {
+			return nil, fmt.Errorf("library: %w", ErrClosed)
+		}
+		h = handle(o)
+	}
+	scope, what, err := p.dlsymScope(nil, h)
+	if err != nil {
+		return nil, err
+	}
+	s, err := p.lookupSym(ctx, scope, name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return s, nil
+}
+
+// CloseLibrary is dlclose for Go hosts. A trap or exit in a destructor
+// kills the process.
+func (p *Process) CloseLibrary(ctx context.Context, id int) error {
+	ctx, leave, err := p.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
+	o := p.byID[id]
+	if o == nil || o.state == stateClosed {
+		return fmt.Errorf("library: %w", ErrClosed)
+	}
+	if err := p.close(ctx, handle(o)); err != nil {
+		var ce *CallError
+		if errors.As(err, &ce) {
+			return p.guestFailed(ctx, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// LibraryName returns the name a library was opened under.
+func (p *Process) LibraryName(id int) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if o := p.byID[id]; o != nil {
+		return o.name
+	}
+	return ""
+}
+
+// Call calls function symbol s with params (as wasm values) and returns
+// its results. It fails without running anything if the process is
+// closed or dead or s's library was closed; a trap, exit or cancellation
+// kills the process.
+func (p *Process) Call(ctx context.Context, s *Sym, params []uint64) ([]uint64, error) {
+	stack := make([]uint64, max(len(s.Type.Params), len(s.Type.Results)))
+	copy(stack, params)
+	if err := p.CallWithStack(ctx, s, stack); err != nil {
+		return nil, err
+	}
+	return stack[:len(s.Type.Results)], nil
+}
+
+// CallWithStack is Call with wazero's calling convention: params in, then
+// results out, in stack.
+func (p *Process) CallWithStack(ctx context.Context, s *Sym, stack []uint64) error {
+	if !s.Func {
+		return fmt.Errorf("%s is data, not a function", s.Name)
+	}
+	if len(stack) < max(len(s.Type.Params), len(s.Type.Results)) {
+		return fmt.Errorf("%s: stack of %d values, want %d", s.Name, len(stack), max(len(s.Type.Params), len(s.Type.Results)))
+	}
+	ctx, leave, err := p.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
+	if s.def.state == stateClosed {
+		return fmt.Errorf("%s of %s: library: %w", s.Name, s.Definer, ErrClosed)
+	}
+	fn, err := s.function(p)
+	if err != nil {
+		return err
+	}
+	if err := fn.CallWithStack(context.WithValue(ctx, guestKey{}, p), stack); err != nil {
+		return p.guestFailed(ctx, &CallError{Module: s.Definer, Func: s.Name, Err: err})
+	}
+	return nil
+}
+
+// Function returns what calls function symbol s, made now if needed.
+func (p *Process) Function(ctx context.Context, s *Sym) (api.Function, error) {
+	_, leave, err := p.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	if !s.Func || s.def.state == stateClosed {
+		return nil, fmt.Errorf("%s of %s: library: %w", s.Name, s.Definer, ErrClosed)
+	}
+	return s.function(p)
+}
+
+// Close ends the process, stopping guest code it is running, and closes
+// every instance it has.
+func (p *Process) Close(ctx context.Context) error {
+	p.endLife()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	for i := len(p.objects) - 1; i >= 0; i-- {
+		p.closeObject(ctx, p.objects[i])
+	}
+	for _, t := range p.tombstones {
+		p.l.owners.Delete(t.mod)
+		t.mod.Close(ctx)
+	}
+	for _, m := range p.slotCallers {
+		p.l.owners.Delete(m)
+		m.Close(ctx)
+	}
+	for i := len(p.generated) - 1; i >= 0; i-- {
+		p.l.owners.Delete(p.generated[i])
+		p.generated[i].Close(ctx)
+	}
+	p.memLife.Lock()
+	p.memGone = true
+	p.memAlloc.Release()
+	p.memLife.Unlock()
+	return nil
+}

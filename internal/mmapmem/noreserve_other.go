@@ -1,0 +1,5 @@
+//go:build darwin || freebsd
+
+package mmapmem
+
+const mapNoReserve = 0
