@@ -11,6 +11,9 @@ help:
 	@echo "make fixtures-check  rebuild, then fail if anything under testdata/ differs from git (CI)"
 	@echo "make stress          the memory-ownership stress, longer and with more seeds (CI)"
 	@echo "make bench           the start-up benchmark table and plot (bench/README.md)"
+	@echo "make realworld       zlib, Lua and SQLite from Debian's sources under wasmdl versus native"
+	@echo "                     (builds cached outside the repository; realworld/README.md)"
+	@echo "make realworld-bench CPU time of those programs: static wasm versus dynamically linked"
 
 fixtures:
 	bash testdata/build.sh
@@ -38,3 +41,14 @@ stress:
 .PHONY: bench
 bench:
 	bash bench/run.sh
+
+# Real-world suite (realworld/README.md): sources, objects and programs are
+# kept in $${WASMDL_REALWORLD_CACHE:-$$HOME/.cache/wasmdl-realworld}, so a
+# second run only relinks what changed, then runs the comparison tests.
+.PHONY: realworld realworld-bench
+realworld:
+	bash realworld/build.sh
+	go test ./realworld -count=1 -timeout 30m
+
+realworld-bench:
+	bash realworld/bench.sh
