@@ -48,7 +48,7 @@ bench:
 .PHONY: realworld realworld-bench
 realworld:
 	bash realworld/build.sh
-	go test ./realworld -count=1 -timeout 30m
+	WASMDL_REALWORLD=1 go test ./realworld -count=1 -timeout 30m
 
 realworld-bench:
 	bash realworld/bench.sh

@@ -18,7 +18,7 @@ bash realworld/build.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "== go test ./realworld -bench (${RUNS} runs per program and mode)"
-go test ./realworld -run '^$' -bench "BenchmarkPrograms/$BENCH" -benchtime "${RUNS}x" -count 1 -timeout 60m -v |
+WASMDL_REALWORLD=1 go test ./realworld -run '^$' -bench "BenchmarkPrograms/$BENCH" -benchtime "${RUNS}x" -count 1 -timeout 60m -v |
   grep --line-buffered -v -e '^=== RUN' | tee "$log"
 
 echo

@@ -51,16 +51,23 @@ ZLIB_DEFS=(-DHAVE_UNISTD_H -DHAVE_STDARG_H -DHAVE_HIDDEN)
 
 # Lua: LUA_USE_DLOPEN makes require load C modules with dlopen. How a Lua
 # error is raised depends on LUA_VARIANT:
-#   abort  Debian's wasi-libc has no setjmp.h: raising an error ends the
-#          process (lua/abort_throw.h). Scripts that raise errors or yield
-#          from coroutines (Lua yields with longjmp) are left out.
-# A variant with a real setjmp/longjmp (clang's -mllvm -wasm-enable-sjlj)
-# belongs here once wazero runs the exception instructions clang emits; the
-# test suite reads out/lua/variant to decide which scripts it can run.
-LUA_VARIANT=${LUA_VARIANT:-abort}
+#   setjmp Lua's own setjmp/longjmp, lowered by clang (-mllvm
+#          -wasm-enable-sjlj, with wasmdl's setjmp.h): errors, pcall across
+#          the C module and coroutines work; wasmdl translates the exception
+#          instructions and provides the runtime. The default.
+#   abort  raising an error ends the process (lua/abort_throw.h). Scripts
+#          that raise errors or yield from coroutines (Lua yields with
+#          longjmp) are left out.
+# The test suite reads out/lua/variant to decide which scripts it can run.
+LUA_VARIANT=${LUA_VARIANT:-setjmp}
+LUA_WASM_ONLY=()
 case $LUA_VARIANT in
+setjmp)
+  LUA_DEFS=(-DLUA_USE_DLOPEN)
+  LUA_WASM_ONLY=(-I"$GUEST_INCLUDE" -mexception-handling -mllvm -wasm-enable-sjlj)
+  ;;
 abort) LUA_DEFS=(-DLUA_USE_DLOPEN -include "$RW/lua/abort_throw.h" -I"$RW/lua/nosetjmp") ;;
-*) die "unknown LUA_VARIANT $LUA_VARIANT (known: abort)" ;;
+*) die "unknown LUA_VARIANT $LUA_VARIANT (known: setjmp, abort)" ;;
 esac
 # wasi-libc emulates signal() (lua.c catches SIGINT) and clock() (os.clock)
 # only when asked; the main links the emulations and serves them to liblua.
@@ -68,7 +75,7 @@ LUA_DEFS+=(-D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS)
 LUA_WASI_LIBS=(-lwasi-emulated-signal -lwasi-emulated-process-clocks)
 # wasi-libc declares tmpnam but lacks L_tmpnam, which sizes os.tmpname's
 # buffer (wasm builds only; glibc's value).
-LUA_WASM_ONLY=(-DL_tmpnam=20)
+LUA_WASM_ONLY+=(-DL_tmpnam=20)
 
 # SQLite 3.40.1 predates SQLite's own WASI support: sqlite/wasi_port.h fills
 # in what wasi-libc lacks (wasm builds only). No SQLITE_OMIT_LOAD_EXTENSION:
@@ -274,7 +281,7 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 libc = set(open(sys.argv[2]).read().split())
 own = set(open(sys.argv[3]).read().split())
-host = {"dlopen", "dlsym", "dlclose", "dlerror", "dladdr"}
+host = {"dlopen", "dlsym", "dlclose", "dlerror", "dladdr", "__wasm_setjmp", "__wasm_setjmp_test", "__wasm_longjmp"}
 defined, wanted, weak = set(), {}, set()
 for f in doc["files"]:
     if "error" in f:
@@ -415,7 +422,7 @@ multiarch_header() {
 build_lua() {
   local l=$SRC/lua/src st
   fetch lua5.4 lua
-  st=$(stamp_of lua "$RW"/lua/*.c "$RW"/lua/*.h "$RW"/lua/nosetjmp/* "$RW"/lua/scripts/* "$RW/static/staticdl.c")
+  st=$(stamp_of lua "$RW"/lua/*.c "$RW"/lua/*.h "$RW"/lua/nosetjmp/* "$RW"/lua/scripts/* "$RW/static/staticdl.c" "$RW/static/sjlj_rt.c" "$GUEST_INCLUDE/setjmp.h")
   if up_to_date lua "$st"; then say "lua: up to date"; return; fi
   say "lua: building $(cat "$SRC/lua/.fetched") (variant $LUA_VARIANT)"
   local o=$OBJ/lua d=$OUT/lua
@@ -438,6 +445,14 @@ build_lua() {
   build_objs "$o/static" cc_wasm f_static -- "${libsrc[@]}" "${extra[@]}" "$RW/lua/wasi_stubs.c"
   local f_staticdl=("${STATIC[@]}" -DSTATICDL_LUA)
   build_objs "$o/static" cc_wasm f_staticdl -- "$RW/static/staticdl.c"
+  local static_rt=()
+  if [[ $LUA_VARIANT == setjmp ]]; then
+    # One module and no loader: it brings its own setjmp/longjmp runtime
+    # (clang needs -fPIC to compile __builtin_wasm_throw).
+    local f_rt=("${STATIC[@]}" -fPIC -mexception-handling)
+    build_objs "$o/static" cc_wasm f_rt -- "$RW/static/sjlj_rt.c"
+    static_rt=("$o/static/sjlj_rt.o")
+  fi
   build_objs "$o/native" cc_native f_native -- "${libsrc[@]}" "${extra[@]}"
   wait_all
 
@@ -451,7 +466,7 @@ build_lua() {
     -- "${LUA_WASI_LIBS[@]}"
   mapfile -t so < <(objs_of "$o/static" "${libsrc[@]}")
   static_main "$d/static/lua.wasm" "$o/static/lua.o" "$o/static/wasi_stubs.o" "$o/static/rwlib.o" \
-    "$o/static/staticdl.o" "${so[@]}" "${LUA_WASI_LIBS[@]}"
+    "$o/static/staticdl.o" "${static_rt[@]}" "${so[@]}" "${LUA_WASI_LIBS[@]}"
   mapfile -t no < <(objs_of "$o/native" "${libsrc[@]}")
   "$GCC" -shared -Wl,-soname,liblua.so -o "$d/native/liblua.so" "${no[@]}" -lm -ldl
   # shellcheck disable=SC2016

@@ -42,6 +42,12 @@ var programs = []program{
 	luaScript("coroutines", "setjmp"),
 	luaScript("errors", "setjmp"),
 	{
+		name: "lua/cerrors", comp: "lua", needs: "setjmp",
+		scripts: []string{"lua/scripts/cerrors.lua"},
+		plugins: []string{"rwlib.so"},
+		steps:   []step{{prog: "lua", args: []string{"cerrors.lua"}}},
+	},
+	{
 		name: "sqlite/memory", comp: "sqlite",
 		plugins: []string{"rwext.so"},
 		steps:   []step{{prog: "sqlwork", args: []string{":memory:", "./rwext.so", "memory.dump"}}},

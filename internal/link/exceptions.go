@@ -161,7 +161,19 @@ func (p *Process) ensureSjlj(ctx context.Context, b *batch) error {
 		return err
 	}
 	p.sjlj = mod
+	if p.sjljObj != nil {
+		p.sjljObj.instance = mod
+	}
 	return nil
+}
+
+// sjljObject stands for the runtime where a trampoline needs a definer: a
+// main that defines the memory the runtime imports is instantiated first.
+func (p *Process) sjljObject() *object {
+	if p.sjljObj == nil {
+		p.sjljObj = &object{name: "(wasmdl setjmp/longjmp runtime)", info: &moduleInfo{funcType: sjljTypes}, state: stateInstantiated}
+	}
+	return p.sjljObj
 }
 
 // ensureExceptions makes what a batch's exception handling imports: its

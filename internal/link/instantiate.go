@@ -129,7 +129,7 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 			return err
 		}
 	}
-	if err := p.syncSpaces(ctx); err != nil {
+	if err := p.ensureExceptions(ctx, b); err != nil {
 		return err
 	}
 	if len(b.tramps) > 0 {

@@ -85,6 +85,7 @@ type Process struct {
 	tags            map[string]wasmfile.FuncType // exception tags by name (exceptions.go)
 	tagMods         map[string]api.Module        // the module of each tag
 	sjlj            api.Module                   // the setjmp/longjmp runtime, once needed
+	sjljObj         *object                      // the runtime as a trampolines' definer
 	guardTags       []string                     // tag names by the number a guard reports
 	wasiOwner       api.Module
 	generated       []api.Module // generated instances, for Close

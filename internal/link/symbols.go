@@ -203,6 +203,11 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 					}
 					fb.kind = bindSjlj
 					b.usesSjlj = true
+					if p.shared[wasmfile.NameMemory].provider == o {
+						// The runtime imports the memory o defines, so it
+						// comes after o: o calls it through a trampoline.
+						fb.kind, fb.def = bindTrampoline, p.sjljObject()
+					}
 					if trace {
 						note(nil, "%s: env.%s -> wasmdl's setjmp/longjmp runtime", o.name, name)
 					}
