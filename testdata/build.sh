@@ -20,7 +20,7 @@ source "$TD/recipes.sh"
 
 # ------------------------------------------------- remove stale outputs ----
 
-find reader seed link eh \( -name '*.wasm' -o -name '*.so' -o -name expected.stdout \
+find reader seed link eh cxx \( -name '*.wasm' -o -name '*.so' -o -name expected.stdout \
   -o -name expected.exit -o -name '*.objdump' \) -type f -delete 2>/dev/null || true
 
 # ------------------------------------------------------------- reader/ ----
@@ -281,5 +281,66 @@ echo 55 >expected.exit # 50 + the five checks of main.wat
 at eh/errors/uncaught
 watmod main.wasm main.wat -needed libdyn.so
 echo 134 >expected.exit
+
+
+# ---------------------------------------------------------------- cxx/ ----
+# C++ with Debian's libc++ (static, so it lives in the main, which exports
+# what the libraries import: wasmdl exports computes the list).
+
+CXX=${CXX:-clang++-19}
+CXXFLAGS_WASM=(--target=wasm32-wasi -fPIC -fvisibility=default -fno-exceptions -I"$TD/../guest/include")
+
+# cxxlib OUT SRC [NEEDED .so files...]: a C++ shared library and its native twin.
+cxxlib() {
+  local out=$1 src=$2 o
+  shift 2
+  o=$(o_of "$src")
+  o=${o%.cpp}.o
+  mkdir -p "$(dirname "$o")"
+  "$CXX" "${CXXFLAGS_WASM[@]}" -O2 -c "$src" -o "$o"
+  "$CXX" --target=wasm32-wasi -nostdlib -shared -Wl,--experimental-pic -Wl,--no-entry \
+    -Wl,--export=__wasm_call_ctors -Wl,--unresolved-symbols=import-dynamic -o "$out" "$o" "$@"
+  local n deps=() d
+  n=$(nat)
+  mkdir -p "$n"
+  for d in "$@"; do deps+=("$n/$d"); done
+  # shellcheck disable=SC2016
+  g++ -O2 -fPIC -shared -Wl,-soname,"$out" -Wl,--no-as-needed -Wl,-rpath,'$ORIGIN' -o "$n/$out" "$src" "${deps[@]}"
+}
+
+# cxxmain SRC LIBS... -- PLUGINS...: main.cpp with libc++, exporting what
+# the libraries and plugins import; native twin and expected output.
+cxxmain() {
+  local src=$1 libs=() plugins=() a o n
+  shift
+  while (($#)) && [[ $1 != -- ]]; do libs+=("$1"); shift; done
+  (($#)) && shift
+  plugins=("$@")
+  o=$(o_of "$src")
+  o=${o%.cpp}.o
+  "$CXX" "${CXXFLAGS_WASM[@]}" -O2 -c "$src" -o "$o"
+  local rel=${PWD#"$TD"/} exports=()
+  mapfile -t exports < <(cd "$TD/.." && go run ./cmd/wasmdl exports --flags "${libs[@]/#/testdata/$rel/}" "${plugins[@]/#/testdata/$rel/}")
+  local stubs=()
+  for a in "${libs[@]}"; do stubs+=("$(stub_of "$a")"); done
+  "$CXX" --target=wasm32-wasi -mexec-model=reactor -o main.wasm "$o" "${stubs[@]}" \
+    -Wl,--export-dynamic -Wl,--import-memory -Wl,--import-table -Wl,--growable-table \
+    -Wl,--experimental-pic -Wl,--unresolved-symbols=import-dynamic \
+    -Wl,--export=__stack_pointer -Wl,--export=__main_void -Wl,--export=exit -Wl,--export=fflush \
+    -Wl,--export=__cxa_atexit "${exports[@]}" -Wl,--strip-debug
+  n=$(nat)
+  local deps=()
+  for a in "${libs[@]}"; do deps+=("$n/$a"); done
+  # shellcheck disable=SC2016
+  g++ -O2 -rdynamic -Wl,--no-as-needed -Wl,-rpath,'$ORIGIN' -o "$n/main" "$src" "${deps[@]}" -ldl
+  expect
+}
+
+say cxx/classes
+at cxx/classes
+cxxlib libshape.so shape.cpp
+cxxlib libpoly.so poly.cpp libshape.so
+cxxlib libplugin.so plugin.cpp libpoly.so libshape.so
+cxxmain main.cpp libshape.so libpoly.so -- libplugin.so
 
 say done

@@ -95,7 +95,7 @@ func wantExit(dir string, def int) int {
 // TestRunMatchesNative runs every C program split into shared libraries and
 // compares with the output of the same C under Linux's ld.so.
 func TestRunMatchesNative(t *testing.T) {
-	cases := findCases(t, "../../testdata/link", "../../testdata/dl", "../../testdata/mem", "../../testdata/eh")
+	cases := findCases(t, "../../testdata/link", "../../testdata/dl", "../../testdata/mem", "../../testdata/eh", "../../testdata/cxx")
 	cases = append(cases, runCase{name: "seed/pic", dir: "../../testdata/seed/pic"})
 	if len(cases) < 10 {
 		t.Fatalf("found only %d fixture programs; run make fixtures", len(cases))
