@@ -17,9 +17,11 @@
 //
 // # Security
 //
-// Library names from dylink.0 and from a guest's dlopen are untrusted: they
-// are resolved only inside the Config's file system, cannot climb out of it
-// with "..", and every module is read by wasmdl's own bounded reader before
-// wazero sees it. The guest runs with the WASI capabilities its
-// ModuleConfig grants, no more.
+// Guests are untrusted. Every module goes through wasmdl's bounded reader
+// before wazero sees it; library names from dylink.0 and from a guest's
+// dlopen are resolved only inside the library roots and the guest's
+// preopens, regular files only; host functions act on the calling process
+// only; a process's modules, table and memory are bounded, and a cancelled
+// context stops its code. See the README's Security section for the model
+// and its limits.
 package wasmdl

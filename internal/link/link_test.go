@@ -293,3 +293,45 @@ func TestSideModuleWithoutData(t *testing.T) {
 		t.Errorf("a module with fixed data: %v", err)
 	}
 }
+
+// TestIsolation: a module cannot import wasmdl's own modules ("$host",
+// "$shared"...), and the exit-handler runner acts on the calling process
+// only: a process that names another's handler ids runs nothing of it.
+func TestIsolation(t *testing.T) {
+	ctx := context.Background()
+	i32 := wasmfile.I32
+	var evil wasmgen.Module
+	run := evil.ImportFunc("$host", hostExitRunner, wasmfile.FuncType{Params: []wasmfile.ValType{i32}})
+	evil.Export("_initialize", wasmfile.KindFunc, evil.Func(wasmfile.FuncType{}, nil))
+	evil.Export("attack", wasmfile.KindFunc, evil.Func(wasmfile.FuncType{}, wasmgen.Call(wasmgen.I32Const(nil, 1), run)))
+	fsys := fstest.MapFS{"evil.wasm": {Data: evil.Bytes()}}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesExtendedConst))
+	defer rt.Close(ctx)
+	l := NewLinker(rt, Config{FS: os.DirFS("../../testdata/link/ctors"), Cwd: ".", SearchPaths: []string{"."}})
+	if _, err := NewLinker(rt, Config{FS: fsys, Cwd: "."}).Load(ctx, "evil.wasm", ProcConfig{}); err == nil ||
+		!strings.Contains(err.Error(), `imports "__wasmdl_run_exit" from module "$host": module names starting with $ are reserved`) {
+		t.Fatalf("a module importing $host: %v", err)
+	}
+	// A victim whose libraries entered exit handlers in its libc's list.
+	var out bytes.Buffer
+	victim, err := l.Load(ctx, "main.wasm", ProcConfig{Args: []string{"main.wasm"}, ModuleConfig: wazero.NewModuleConfig().WithStdout(&out)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer victim.Close(ctx)
+	if len(victim.exitRefs) == 0 {
+		t.Fatal("the victim entered no exit handler in libc's list")
+	}
+	other, err := l.LoadEmpty(ctx, ProcConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	before := out.Len()
+	for id := range victim.exitRefs {
+		other.runDelegatedExit(ctx, id) // what the runner does for a call from other
+	}
+	if out.Len() != before || len(victim.exitRefs) == 0 {
+		t.Fatalf("another process ran the victim's exit handlers: %q", out.String()[before:])
+	}
+}
