@@ -34,7 +34,8 @@ import (
 // with an [ExitError]. Close ends a process from outside, stopping the
 // call it is running (with a runtime made from [RuntimeConfig]).
 type Process struct {
-	p *link.Process
+	p   *link.Process
+	cfg Config // the Linker's, for Fork's options
 }
 
 // Run calls the main module's entry point and returns its exit status,
@@ -67,6 +68,30 @@ func (p *Process) Lookup(ctx context.Context, name string) (*Symbol, error) {
 		return nil, publicError(err)
 	}
 	return p.symbol(s), nil
+}
+
+// Fork returns a new process that starts where p is: the same modules and
+// libraries (their compiled code shared), a copy of p's memory, globals,
+// table and loader state (libraries opened, references, exit handlers), and
+// no constructor run again. It gets its own WASI context from opts (its
+// arguments default to p's): files p opened are not open in it. The two
+// never see each other's writes; either may open and close libraries, be
+// forked again or be closed without touching the other.
+//
+// The memory is copied as a frozen image mapped copy-on-write where the
+// system allows (Linux), made again only when p ran guest code since its
+// last fork: a process loaded once and forked per request forks in a time
+// that does not grow with its memory. A dead or closed process cannot be
+// forked.
+func (p *Process) Fork(ctx context.Context, opts ...Option) (*Process, error) {
+	o := newOptions(opts, "")
+	child := &Process{}
+	c, err := p.p.Fork(ctx, o.procConfig(child, p.cfg))
+	if err != nil {
+		return nil, publicError(err)
+	}
+	child.p, child.cfg = c, p.cfg
+	return child, nil
 }
 
 // Memory returns the memory all modules of the process share. Reading or

@@ -68,7 +68,7 @@ func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
 // the first (see [LoadError]).
 func (l *Linker) Load(ctx context.Context, mainPath string, opts ...Option) (*Process, error) {
 	o := newOptions(opts, filepath.Base(mainPath))
-	p := &Process{}
+	p := &Process{cfg: l.cfg}
 	lp, err := l.l.Load(ctx, filepath.ToSlash(mainPath), o.procConfig(p, l.cfg))
 	if err != nil {
 		return nil, publicError(err)
@@ -85,7 +85,7 @@ func (l *Linker) Load(ctx context.Context, mainPath string, opts ...Option) (*Pr
 // hosts"), loaded with [Linker.Load]. [Process.Run] has nothing to run.
 func (l *Linker) LoadEmpty(ctx context.Context, opts ...Option) (*Process, error) {
 	o := newOptions(opts, "")
-	p := &Process{}
+	p := &Process{cfg: l.cfg}
 	lp, err := l.l.LoadEmpty(ctx, o.procConfig(p, l.cfg))
 	if err != nil {
 		return nil, publicError(err)

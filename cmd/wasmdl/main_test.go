@@ -30,6 +30,7 @@ func TestHelp(t *testing.T) {
 		{"run --help", []string{"run", "--help"}, "run"},
 		{"run -h with other flags", []string{"run", "-L", "lib", "-h", "main.wasm"}, "run"},
 		{"help version", []string{"help", "version"}, "version"},
+		{"help exports", []string{"help", "exports"}, "exports"},
 		{"version --help", []string{"version", "--help"}, "version"},
 	}
 	for _, tt := range tests {

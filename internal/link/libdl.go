@@ -166,6 +166,7 @@ func (p *Process) exitRunnerSlot(ctx context.Context) (uint32, error) {
 	if _, err := p.instantiateGenerated(ctx, "table filler", data, nil, nil, defs); err != nil {
 		return 0, err
 	}
+	p.lateFills = append(p.lateFills, tmp.fills...)
 	return slot, nil
 }
 
@@ -497,6 +498,7 @@ func (p *Process) ensureSlot(ctx context.Context, def *object, name string) (uin
 		if _, err := p.instantiateGenerated(ctx, "table filler", data, nil, def.batch, defs); err != nil {
 			return 0, err
 		}
+		p.lateFills = append(p.lateFills, tmp.fills...)
 	}
 	return slot, nil
 }

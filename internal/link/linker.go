@@ -109,9 +109,12 @@ type Linker struct {
 	hostTypes     map[string]wasmfile.FuncType // signatures of wasmdl's host functions
 
 	messages messages // of calls that trap: see hostWeakMissing
-	closed   atomic.Bool
-	procSeq  atomic.Int64 // numbers processes for traces
-	debugMu  sync.Mutex   // one trace line at a time
+	// mergedGlobals are merged programs' mutable exported globals, by
+	// merged key, for Fork.
+	mergedGlobals map[string][]string
+	closed        atomic.Bool
+	procSeq       atomic.Int64 // numbers processes for traces
+	debugMu       sync.Mutex   // one trace line at a time
 }
 
 // maxCached bounds each of the Linker's caches (see bounded). Instances

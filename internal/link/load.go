@@ -90,6 +90,11 @@ type Process struct {
 	wasiOwner       api.Module
 	generated       []api.Module // generated instances, for Close
 	tombstones      []tombstone
+	batches         []*batch       // every batch with a live object, in load order (for Fork)
+	lateFills       []slotFill     // slots filled outside a batch's plan (dlsym, exit runner)
+	image           *mmapmem.Image // a frozen copy of the memory, while nothing ran since (fork.go)
+	imageAt         uint64         // entries when it was taken
+	entries         uint64         // entry points that may have run guest code
 	closed          bool
 
 	// Life (process.go).
@@ -342,6 +347,7 @@ func (p *Process) plan(b *batch, lazy bool) error {
 
 // startBatch instantiates a planned batch and initialises it.
 func (p *Process) startBatch(ctx context.Context, b *batch) error {
+	p.batches = append(p.batches, b)
 	if err := p.instantiateBatch(ctx, b); err != nil {
 		return err
 	}

@@ -49,8 +49,9 @@ import (
 
 // Exports of a merged module besides the objects' own.
 const (
-	mergedInit = "$wasmdl.init" // runs the batch's initialisation
-	mergedStep = "$wasmdl.step" // the step the initialiser is at
+	mergedInit   = "$wasmdl.init" // runs the batch's initialisation
+	mergedStep   = "$wasmdl.step" // the step the initialiser is at
+	mergedGlobal = "$wasmdl.g"    // prefix of the other mutable globals' exports
 )
 
 // mergeRefusal says why a batch cannot be merged.
@@ -253,8 +254,25 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 	if err := mg.exports(step); err != nil {
 		return nil, err
 	}
-	for _, g := range mg.globals {
+	// Every mutable global is exported, under a name of wasmdl's if it
+	// has none, so that Process.Fork can copy it.
+	exported := map[uint32]bool{}
+	for _, c := range mg.comps {
+		if c.o.isMain {
+			for _, e := range c.f.Exports {
+				if e.Kind == wasmfile.KindGlobal && int(e.Index) < len(c.globals) {
+					exported[c.globals[e.Index]] = true
+				}
+			}
+		}
+	}
+	base := mg.m.NumGlobals()
+	for i, g := range mg.globals {
+		idx := base + uint32(i)
 		mg.m.Global(g.typ, g.init)
+		if g.typ.Mutable && !exported[idx] && idx != step {
+			mg.m.Export(fmt.Sprintf("%s%d", mergedGlobal, idx), wasmfile.KindGlobal, idx)
+		}
 	}
 	return mg.m.Bytes(), nil
 }
@@ -1161,7 +1179,7 @@ func (mg *merger) exports(step uint32) error {
 // out is ignored and rebuilt.
 
 // mergeCacheVersion changes whenever the merge's output would.
-const mergeCacheVersion = "wasmdl-merged-4"
+const mergeCacheVersion = "wasmdl-merged-5"
 
 func (l *Linker) mergeCachePath(key string) string {
 	if l.cfg.CacheDir == "" || key == "" {

@@ -63,6 +63,7 @@ func (p *Process) enter(ctx context.Context) (context.Context, func(), error) {
 		p.mu.Unlock()
 		return nil, nil, err
 	}
+	p.entries++
 	ctx, cancel := context.WithCancel(ctx)
 	stop := context.AfterFunc(p.life, cancel)
 	return ctx, func() {

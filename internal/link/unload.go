@@ -27,6 +27,7 @@ import (
 type tombstone struct {
 	slots []uint32 // the slots it fills, sorted
 	mod   api.Module
+	code  []byte // its bytes, for a fork to make its own
 }
 
 // covers reports whether any of t's slots lies in [start, end).
@@ -247,13 +248,14 @@ func (p *Process) tombstone(ctx context.Context, o *object) error {
 		m.ActiveElemTable(tab, e.slot, []uint32{fn})
 		slots[i] = e.slot
 	}
-	mod, err := p.instantiateGenerated(ctx, "tombstone for "+o.name, m.Bytes(), nil, nil, nil)
+	code := m.Bytes()
+	mod, err := p.instantiateGenerated(ctx, "tombstone for "+o.name, code, nil, nil, nil)
 	if err != nil {
 		return err
 	}
 	// instantiateGenerated filed it as process-wide; it is tracked here instead.
 	p.generated = p.generated[:len(p.generated)-1]
-	p.tombstones = append(p.tombstones, tombstone{slots: slots, mod: mod})
+	p.tombstones = append(p.tombstones, tombstone{slots: slots, mod: mod, code: code})
 	return nil
 }
 
@@ -292,6 +294,18 @@ func (p *Process) closeObject(ctx context.Context, o *object) {
 				m.Close(ctx)
 			}
 			b.generated = nil
+			for i, x := range p.batches {
+				if x == b {
+					p.batches = append(p.batches[:i], p.batches[i+1:]...)
+					break
+				}
+			}
+		}
+	}
+	for i := 0; i < len(p.lateFills); i++ {
+		if p.lateFills[i].def == o {
+			p.lateFills = append(p.lateFills[:i], p.lateFills[i+1:]...)
+			i--
 		}
 	}
 }

@@ -51,6 +51,18 @@ func (a *Allocator) Release() {
 	a.mems = nil
 }
 
+// regions finds the Memory whose reservation starts at an address, so that
+// an Image is mapped only over memory this package reserved.
+var regions sync.Map // uintptr -> *Memory
+
+// owner returns the Memory whose reservation starts at addr, or nil.
+func owner(addr uintptr) *Memory {
+	if m, ok := regions.Load(addr); ok {
+		return m.(*Memory)
+	}
+	return nil
+}
+
 // Memory is one reserved linear memory.
 type Memory struct {
 	region    []byte // the whole reservation

@@ -5,6 +5,7 @@ package mmapmem
 import (
 	"os"
 	"syscall"
+	"unsafe"
 )
 
 var hostPageSize = uint64(os.Getpagesize())
@@ -16,7 +17,9 @@ func reserve(limit uint64) (*Memory, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Memory{region: b}, nil
+	m := &Memory{region: b}
+	regions.Store(uintptr(unsafe.Pointer(unsafe.SliceData(b))), m)
+	return m, nil
 }
 
 // commit makes b readable and writable; its pages read as zero.
@@ -29,6 +32,7 @@ func commit(b []byte) error {
 
 func (m *Memory) release() {
 	if m.region != nil {
+		regions.Delete(uintptr(unsafe.Pointer(unsafe.SliceData(m.region))))
 		syscall.Munmap(m.region)
 		m.region, m.committed = nil, 0
 	}

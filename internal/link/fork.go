@@ -1,0 +1,381 @@
+// Fork: a new process that starts where a loaded one is.
+
+package link
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/wasmdl/wasmdl/internal/mmapmem"
+	"github.com/wasmdl/wasmdl/wasmfile"
+)
+
+// A server that runs a plugin program per request pays a whole load each
+// time: reading, linking, instantiating and running every constructor.
+// Fork starts a process from one already loaded instead. The child gets:
+//
+//   - the same modules, instantiated again from the compiled code the
+//     Linker already has, in the order the parent's were (every batch the
+//     parent loaded and still holds, its tables' fillers and tombstones),
+//     with no start function's or constructor's effect kept: the parent's
+//     memory replaces whatever they wrote;
+//   - a copy of the parent's memory: a frozen image of it (mmapmem.Image),
+//     mapped copy-on-write, so starting from it costs the same whatever
+//     the memory's size, and taken again only when the parent ran guest
+//     code since the last fork;
+//   - the parent's mutable globals (the stack pointer, every other one the
+//     merged program exports for this) and the loader's state: the
+//     libraries, their references and scopes, the layout, table slots,
+//     exit handlers, the pending dlerror;
+//   - its own WASI context, from its own options: files the parent opened
+//     are not open in the child.
+//
+// Parent and child share nothing that either can change: each has its
+// memory, table, globals and instances, and dlopen or dlclose in one does
+// not touch the other. Closing the parent leaves its forks as they are.
+
+// Fork returns a copy of p, configured by pc; see above.
+func (p *Process) Fork(ctx context.Context, pc ProcConfig) (_ *Process, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.usable(); err != nil {
+		return nil, err
+	}
+	if p.memory == nil {
+		return nil, fmt.Errorf("%s keeps its memory to itself: it cannot be forked", p.main.name)
+	}
+	img, err := p.memoryImage()
+	if err != nil {
+		return nil, err
+	}
+	c := p.l.newProcess(pc)
+	defer func() {
+		if err != nil {
+			c.Close(ctx)
+		}
+	}()
+	if pc.Args == nil {
+		c.args = p.args
+	}
+	c.copyState(p)
+	if err := c.reinstantiate(ctx, p); err != nil {
+		return nil, fmt.Errorf("fork of %s: %w", p.main.name, err)
+	}
+	if err := mmapmem.Load(c.memoryBytes(), img); err != nil {
+		return nil, fmt.Errorf("fork of %s: %w", p.main.name, err)
+	}
+	if err := c.copyGlobals(p); err != nil {
+		return nil, fmt.Errorf("fork of %s: %w", p.main.name, err)
+	}
+	return c, nil
+}
+
+// memoryImage is a frozen copy of p's memory, made again only when guest
+// code may have run since the last one.
+func (p *Process) memoryImage() (*mmapmem.Image, error) {
+	if p.image != nil && p.imageAt == p.entries && p.image.Size() == int(p.memory.Size()) {
+		return p.image, nil
+	}
+	b, ok := p.memory.Read(0, p.memory.Size())
+	if !ok {
+		return nil, fmt.Errorf("cannot read the memory of %s", p.main.name)
+	}
+	img, err := mmapmem.NewImage(b)
+	if err != nil {
+		return nil, err
+	}
+	p.image.Release()
+	p.image, p.imageAt = img, p.entries
+	return img, nil
+}
+
+// memoryBytes is the child's whole memory as a slice of its own.
+func (c *Process) memoryBytes() []byte {
+	b, _ := c.memory.Read(0, c.memory.Size())
+	return b
+}
+
+// copyState gives c, a new process, the loader's state of p: new objects
+// and batches that mirror p's, and every table, list and count.
+func (c *Process) copyState(p *Process) {
+	objs := make(map[*object]*object, len(p.objects))
+	for _, o := range p.objects {
+		n := *o
+		n.instance, n.state = nil, stateLoaded
+		if o.state == stateClosed {
+			n.state = stateClosed
+		}
+		n.extraSlots = slices.Clone(o.extraSlots)
+		n.exitFuncs = slices.Clone(o.exitFuncs)
+		n.strings = maps.Clone(o.strings)
+		objs[o] = &n
+	}
+	obj := func(o *object) *object {
+		if o == nil {
+			return nil
+		}
+		if n, ok := objs[o]; ok {
+			return n
+		}
+		return o // not one of p's objects (the setjmp runtime's stand-in)
+	}
+	list := func(os []*object) []*object {
+		out := make([]*object, len(os))
+		for i, o := range os {
+			out[i] = obj(o)
+		}
+		return out
+	}
+	for _, o := range p.objects {
+		n := objs[o]
+		n.needed, n.neededBy, n.reldeps, n.defs = list(o.needed), obj(o.neededBy), list(o.reldeps), list(o.defs)
+	}
+	batches := map[*batch]*batch{}
+	for _, b := range p.batches {
+		n := &batch{
+			objects: list(b.objects), roots: list(b.roots), instOrder: list(b.instOrder),
+			gotMem: b.gotMem, gotFunc: b.gotFunc, usesSjlj: b.usesSjlj, hubBytes: b.hubBytes,
+			merged: b.merged, mergedKey: b.mergedKey, key: b.key, live: b.live,
+			position: map[*object]int{},
+		}
+		fills := func(fs []slotFill) []slotFill {
+			out := slices.Clone(fs)
+			for i := range out {
+				out[i].def = obj(out[i].def)
+			}
+			return out
+		}
+		n.tramps, n.fills = fills(b.tramps), fills(b.fills)
+		for o, i := range b.position {
+			n.position[obj(o)] = i
+		}
+		batches[b] = n
+		c.batches = append(c.batches, n)
+	}
+	for _, o := range p.objects {
+		objs[o].batch = batches[o.batch]
+		c.objects = append(c.objects, objs[o])
+		c.byID[o.id] = objs[o]
+	}
+	c.main, c.nextID = obj(p.main), p.nextID
+	c.mergedObjs = list(p.mergedObjs)
+	c.deps.byName, c.deps.byPath = map[string]*object{}, map[string]*object{}
+	for k, o := range p.deps.byName {
+		c.deps.byName[k] = obj(o)
+	}
+	for k, o := range p.deps.byPath {
+		c.deps.byPath[k] = obj(o)
+	}
+	c.deps.searcher.MainDir = p.deps.searcher.MainDir
+	for item, s := range p.shared {
+		s.provider = obj(s.provider)
+		c.shared[item] = s
+	}
+	c.mem, c.table = p.mem, p.table
+	c.mem.free, c.table.free = slices.Clone(p.mem.free), slices.Clone(p.table.free)
+	c.memShared, c.stackLow, c.stackHigh, c.heapBase, c.heapEnd = p.memShared, p.stackLow, p.stackHigh, p.heapBase, p.heapEnd
+	c.memFloor, c.tableFloor = p.memFloor, p.tableFloor
+	c.breakCell, c.loaderEnd, c.programTop = p.breakCell, p.loaderEnd, p.programTop
+	c.guestBufs = slices.Clone(p.guestBufs)
+	for k, s := range p.slots {
+		c.slots[slotKey{obj(k.o), k.fn}] = s
+	}
+	c.hostSlots, c.tags = maps.Clone(p.hostSlots), maps.Clone(p.tags)
+	c.lateFills = slices.Clone(p.lateFills)
+	for i := range c.lateFills {
+		c.lateFills[i].def = obj(c.lateFills[i].def)
+	}
+	c.ran, c.exited = p.ran, p.exited
+	c.dlError, c.dlErrorBuf, c.exiting, c.exitSeq, c.exitNextID = p.dlError, p.dlErrorBuf, p.exiting, p.exitSeq, p.exitNextID
+	c.exitRefs = map[uint32]exitRef{}
+	for id, r := range p.exitRefs {
+		c.exitRefs[id] = exitRef{obj(r.o), r.seq}
+	}
+}
+
+// reinstantiate makes c's instances: what p instantiated, in the same
+// order, without running any initialisation.
+func (c *Process) reinstantiate(ctx context.Context, p *Process) error {
+	if c.shared[wasmfile.NameMemory].provider == nil {
+		// The environment's memory starts as large as p's is now.
+		c.mem.end = max(c.mem.end, uint64(p.memory.Size()))
+	}
+	c.table.end = max(c.table.end, p.tableHave)
+	var first *batch
+	if len(c.batches) > 0 {
+		first = c.batches[0]
+	}
+	if err := c.createEnv(ctx, first); err != nil {
+		return err
+	}
+	for _, b := range c.batches {
+		if err := c.ensureExceptions(ctx, b); err != nil {
+			return err
+		}
+		if b.merged != nil {
+			if err := c.instantiateMerged(ctx, b); err != nil {
+				return err
+			}
+			for _, o := range b.objects {
+				o.state = stateConstructed
+			}
+			continue
+		}
+		var err error
+		if b.gotMemMod, err = c.instantiateGenerated(ctx, "GOT.mem", buildGOT(b.gotMem), nil, b, nil); err != nil {
+			return err
+		}
+		if b.gotFunMod, err = c.instantiateGenerated(ctx, "GOT.func", buildGOT(b.gotFunc), nil, b, nil); err != nil {
+			return err
+		}
+		if b.hub, err = c.instantiateGenerated(ctx, "hub", b.hubBytes, nil, b, nil); err != nil {
+			return err
+		}
+		for _, o := range b.instOrder {
+			if o.state == stateClosed {
+				continue
+			}
+			if err := c.ensureExceptions(ctx, b); err != nil {
+				return err
+			}
+			if err := c.instantiateObject(ctx, o, b); err != nil {
+				return err
+			}
+			o.state = stateConstructed
+		}
+		if err := c.syncSpaces(ctx); err != nil {
+			return err
+		}
+		if tramps := liveFills(b.tramps); len(tramps) == len(b.tramps) && len(tramps) > 0 {
+			data, defs := buildTrampFiller(tramps)
+			if _, err := c.instantiateGenerated(ctx, "trampolines", data, nil, b, defs); err != nil {
+				return err
+			}
+		}
+		if fills := liveFills(b.fills); len(fills) > 0 {
+			data, defs := c.buildFiller(fills)
+			if _, err := c.instantiateGenerated(ctx, "table filler", data, nil, b, defs); err != nil {
+				return err
+			}
+		}
+	}
+	if err := c.syncSpaces(ctx); err != nil {
+		return err
+	}
+	// What was placed outside the batches' plans: slots given by dlsym,
+	// host functions whose address was taken, stale pointers' stubs.
+	late := liveFills(c.lateFills)
+	for name, slot := range c.hostSlots {
+		if !slices.ContainsFunc(late, func(f slotFill) bool { return f.def == nil && f.name == name }) {
+			t, _ := c.l.hostType(name)
+			late = append(late, slotFill{slot: slot, name: name, typ: t})
+		}
+	}
+	if len(late) > 0 {
+		data, defs := c.buildFiller(late)
+		if _, err := c.instantiateGenerated(ctx, "table filler", data, nil, nil, defs); err != nil {
+			return err
+		}
+	}
+	for _, t := range p.tombstones {
+		mod, err := c.instantiateGenerated(ctx, "tombstone", t.code, nil, nil, nil)
+		if err != nil {
+			return err
+		}
+		c.generated = c.generated[:len(c.generated)-1]
+		c.tombstones = append(c.tombstones, tombstone{slots: t.slots, mod: mod, code: t.code})
+	}
+	return nil
+}
+
+// liveFills are the fills whose function's module is loaded.
+func liveFills(fs []slotFill) []slotFill {
+	var out []slotFill
+	for _, f := range fs {
+		if f.def == nil || f.def.state != stateClosed {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// copyGlobals gives c's instances the values of p's mutable exported
+// globals: the stack pointer, and every one the merged program exports.
+func (c *Process) copyGlobals(p *Process) error {
+	type pair struct {
+		from, to api.Module
+		names    []string
+	}
+	var pairs []pair
+	if s := p.shared[wasmfile.NameStackPointer]; s.provider == nil && !s.private {
+		pairs = append(pairs, pair{p.env, c.env, []string{wasmfile.NameStackPointer}})
+	}
+	for _, b := range p.batches {
+		if b.merged != nil {
+			names, err := c.l.mutableExports(b.mergedKey, b.merged)
+			if err != nil {
+				return err
+			}
+			pairs = append(pairs, pair{p.mergedInst, c.mergedInst, names})
+		}
+	}
+	for i, o := range p.objects {
+		if o.state != stateClosed && !o.slotOnly && o.instance != p.mergedInst {
+			pairs = append(pairs, pair{o.instance, c.objects[i].instance, mutableGlobals(o.info.file)})
+		}
+	}
+	for _, pr := range pairs {
+		if pr.from == nil || pr.to == nil {
+			continue
+		}
+		for _, name := range pr.names {
+			src, dst := pr.from.ExportedGlobal(name), pr.to.ExportedGlobal(name)
+			mg, ok := dst.(api.MutableGlobal)
+			if src == nil || !ok {
+				return fmt.Errorf("global %s is not in the copy", name)
+			}
+			mg.Set(src.Get())
+		}
+	}
+	return nil
+}
+
+// mutableGlobals lists the exports of f that are mutable globals.
+func mutableGlobals(f *wasmfile.File) []string {
+	var out []string
+	for _, e := range f.Exports {
+		if e.Kind != wasmfile.KindGlobal || e.Name == mergedStep {
+			continue
+		}
+		if t, ok := f.GlobalType(e.Index); ok && t.Mutable {
+			out = append(out, e.Name)
+		}
+	}
+	return out
+}
+
+// mutableExports lists a merged program's mutable exported globals, read
+// once per Linker.
+func (l *Linker) mutableExports(key string, data []byte) ([]string, error) {
+	l.compileMu.Lock()
+	names, ok := l.mergedGlobals[key]
+	l.compileMu.Unlock()
+	if ok {
+		return names, nil
+	}
+	f, err := wasmfile.Options{SkipNames: true}.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	names = mutableGlobals(f)
+	l.compileMu.Lock()
+	if l.mergedGlobals == nil {
+		l.mergedGlobals = map[string][]string{}
+	}
+	l.mergedGlobals[key] = names
+	l.compileMu.Unlock()
+	return names, nil
+}
