@@ -370,13 +370,7 @@ func BenchmarkSteadyState(b *testing.B) {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
 			p := need(b, n)
 			ctx := context.Background()
-			rt := newRuntime(ctx)
-			defer rt.Close(ctx)
-			proc, err := newLinker(rt, p, io.Discard).load(ctx, p.main)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer proc.Close(ctx)
+			proc := loadFor(b, p)
 			loop, err := proc.Lookup(ctx, "bench_loop")
 			if err != nil {
 				b.Fatal(err)
@@ -449,6 +443,12 @@ func smallest(b *testing.B) *program {
 // until the benchmark ends.
 func loadSmallest(b *testing.B) (*program, *wasmdl.Process) {
 	p := smallest(b)
+	return p, loadFor(b, p)
+}
+
+// loadFor loads program p into a process, on a runtime of its own, that
+// lives until the benchmark (or sub-benchmark) ends.
+func loadFor(b *testing.B, p *program) *wasmdl.Process {
 	ctx := context.Background()
 	rt := newRuntime(ctx)
 	b.Cleanup(func() { rt.Close(ctx) })
@@ -457,7 +457,7 @@ func loadSmallest(b *testing.B) (*program, *wasmdl.Process) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { proc.Close(ctx) })
-	return p, proc
+	return proc
 }
 
 // BenchmarkDlsym: Process.Lookup of a function already placed (in the
@@ -565,6 +565,40 @@ func BenchmarkMemory(b *testing.B) {
 			b.ReportMetric(per(dyn), "heap-B/lib")
 			b.ReportMetric(per(fl), "floor-B/lib")
 			b.ReportMetric(per(dyn-fl), "overhead-B/lib")
+		})
+	}
+}
+
+// BenchmarkFork: Process.Fork of the N=100 program once loaded (its
+// constructors run), with 1 MiB and with 64 MiB of memory: the fork's cost
+// must not grow with the memory (it is mapped copy-on-write). Target: 50 us.
+// Reports us/fork (the fork alone; ns/op includes closing the child).
+func BenchmarkFork(b *testing.B) {
+	p := need(b, 100)
+	for _, mib := range []uint32{1, 64} {
+		b.Run(fmt.Sprintf("memory=%dMiB", mib), func(b *testing.B) {
+			ctx := context.Background()
+			proc := loadFor(b, p)
+			mem := proc.Memory()
+			if have := mem.Size() >> 20; have < mib {
+				mem.Grow((mib - have) * 16)
+			}
+			for i := uint32(0); i < mem.Size(); i += 4096 {
+				mem.WriteByte(i, byte(i>>12)) // a heap that is really there
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			var forking time.Duration
+			for i := 0; i < b.N; i++ {
+				t := time.Now()
+				child, err := proc.Fork(ctx)
+				forking += time.Since(t)
+				if err != nil {
+					b.Fatal(err)
+				}
+				child.Close(ctx)
+			}
+			b.ReportMetric(float64(forking.Nanoseconds())/1e3/float64(b.N), "us/fork")
 		})
 	}
 }

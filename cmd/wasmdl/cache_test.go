@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -86,4 +87,64 @@ func TestRunCacheConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	runCached(t, "pie", cache)
+}
+
+// TestRunCacheSeesEdits: a library changed between two runs sharing a
+// cache folder gives the new behaviour, even when the change keeps its
+// size and modification time: one byte edited in place, or another file
+// of the same size and time renamed over it.
+func TestRunCacheSeesEdits(t *testing.T) {
+	src := "../../testdata/link/data"
+	dir := t.TempDir()
+	for _, f := range []string{"main.wasm", "libdata.so"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lib := filepath.Join(dir, "libdata.so")
+	st, err := os.Stat(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	run := func(step, want string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if status := runIn(dir, []string{"--cache-dir", cache, "-L", ".", "main.wasm"}, &out, &errb); status != 0 {
+			t.Fatalf("%s: status %d\n%s", step, status, errb.String())
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("%s: output lacks %q:\n%s", step, want, out.String())
+		}
+	}
+	// rewrite writes to path the original library with every "lib sees"
+	// in its data replaced by to, with the first copy's time stamp.
+	rewrite := func(path, to string) {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(src, "libdata.so"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = bytes.ReplaceAll(b, []byte("] lib sees"), []byte("] "+to))
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, st.ModTime(), st.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run("first run", "[start] lib sees:")
+	run("warm run", "[start] lib sees:")
+	rewrite(lib, "LIB sees")
+	run("edited in place", "[start] LIB sees:")
+	other := filepath.Join(dir, "new.tmp")
+	rewrite(other, "lib SEES")
+	if err := os.Rename(other, lib); err != nil {
+		t.Fatal(err)
+	}
+	run("replaced", "[start] lib SEES:")
 }

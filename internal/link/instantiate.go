@@ -369,14 +369,14 @@ func (p *Process) syncSpaces(ctx context.Context) error {
 		p.tableOps = ops
 	}
 	if p.tableHave == 0 {
-		res, err := p.tableOps.ExportedFunction("size").Call(ctx)
+		res, err := p.tableOp("size").Call(ctx)
 		if err != nil {
 			return err
 		}
 		p.tableHave = res[0]
 	}
 	if p.table.end > p.tableHave {
-		if _, err := p.tableOps.ExportedFunction("grow").Call(ctx, p.table.end-p.tableHave); err != nil {
+		if _, err := p.tableOp("grow").Call(ctx, p.table.end-p.tableHave); err != nil {
 			return err
 		}
 		p.tableHave = p.table.end
@@ -390,7 +390,7 @@ func (p *Process) refreshTable(ctx context.Context) error {
 	if p.tableOps == nil {
 		return nil
 	}
-	res, err := p.tableOps.ExportedFunction("size").Call(ctx)
+	res, err := p.tableOp("size").Call(ctx)
 	if err != nil {
 		return err
 	}
@@ -400,6 +400,21 @@ func (p *Process) refreshTable(ctx context.Context) error {
 		p.tableHave = have
 	}
 	return nil
+}
+
+// tableOp returns the table helper function name. Each ExportedFunction
+// call makes a new function with its own call stack (kilobytes), so the
+// functions are made once per helper instance, not once per use.
+func (p *Process) tableOp(name string) api.Function {
+	if p.tableFuncsOf != p.tableOps {
+		p.tableFuncs, p.tableFuncsOf = map[string]api.Function{}, p.tableOps
+	}
+	fn, ok := p.tableFuncs[name]
+	if !ok {
+		fn = p.tableOps.ExportedFunction(name)
+		p.tableFuncs[name] = fn
+	}
+	return fn
 }
 
 // instantiateObject instantiates one module with its imports resolved

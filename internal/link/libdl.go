@@ -485,6 +485,9 @@ func (p *Process) slotFunction(slot uint32, t wasmfile.FuncType) (api.Function, 
 
 // ensureSlot gives function name of def its canonical slot, filling it now.
 func (p *Process) ensureSlot(ctx context.Context, def *object, name string) (uint32, error) {
+	if slot, ok := p.slots[slotKey{def, def.info.symbols[name].Index}]; ok {
+		return slot, nil // placed already: nothing to allocate, the table need not be asked
+	}
 	if err := p.refreshTable(ctx); err != nil {
 		return 0, err
 	}

@@ -196,9 +196,9 @@ func (p *Process) runExitFunc(ctx context.Context, o *object, h exitFunc) error 
 	}
 	var err error
 	if h.hasArg {
-		_, err = p.tableOps.ExportedFunction("call_i").Call(ctx, uint64(h.arg), uint64(h.slot))
+		_, err = p.tableOp("call_i").Call(ctx, uint64(h.arg), uint64(h.slot))
 	} else {
-		_, err = p.tableOps.ExportedFunction("call_v").Call(ctx, uint64(h.slot))
+		_, err = p.tableOp("call_v").Call(ctx, uint64(h.slot))
 	}
 	if err != nil {
 		return &CallError{Module: o.name, Func: fmt.Sprintf("exit handler (slot %d)", h.slot), Err: err}
@@ -261,7 +261,7 @@ func (p *Process) tombstone(ctx context.Context, o *object) error {
 
 // clearSlots sets slots (sorted) to null, a run at a time.
 func (p *Process) clearSlots(slots []uint32) error {
-	clear := p.tableOps.ExportedFunction("clear")
+	clear := p.tableOp("clear")
 	for i := 0; i < len(slots); {
 		j := i + 1
 		for j < len(slots) && slots[j] == slots[j-1]+1 {

@@ -217,3 +217,74 @@ func TestDirFSConfinement(t *testing.T) {
 		t.Errorf("FIFO: %v, want ErrNotRegular", err)
 	}
 }
+
+// TestHostCacheRevalidates: a cached library is read again when its file
+// changes in any way, even rewritten with its old size and modification
+// time, or replaced by a link that leaves the root.
+func TestHostCacheRevalidates(t *testing.T) {
+	dir, s := hostTree(t)
+	s.Cache = &FileCache{}
+	lib := filepath.Join(dir, "lib/libok.so")
+	want := func(step, data string) {
+		t.Helper()
+		r, err := findSoon(t, s, Request{Name: "libok.so"})
+		if err != nil || string(r.Data) != data {
+			t.Fatalf("%s: %v, %v; want %q", step, r, err, data)
+		}
+	}
+	want("first read", "lib/libok.so")
+	want("from the cache", "lib/libok.so")
+	st, err := os.Stat(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same size, same modification time: only the change time differs.
+	if err := os.WriteFile(lib, []byte("lib/libOK.so"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(lib, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	want("edited in place", "lib/libOK.so")
+	// Another file of the same size and time renamed over it.
+	other := filepath.Join(dir, "lib/new.tmp")
+	if err := os.WriteFile(other, []byte("lib/libok.SO"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(other, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(other, lib); err != nil {
+		t.Fatal(err)
+	}
+	want("replaced", "lib/libok.SO")
+	// A link out of the root in its place: not found, not the cached bytes.
+	if err := os.Remove(lib); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../secret/x.so", lib); err != nil {
+		t.Fatal(err)
+	}
+	var nf *NotFoundError
+	if _, err := findSoon(t, s, Request{Name: "libok.so"}); !errors.As(err, &nf) {
+		t.Fatalf("link out of the root: %v, want not found", err)
+	}
+}
+
+// TestHostCacheConfines: with the cache on, links that leave the root are
+// still refused, every time.
+func TestHostCacheConfines(t *testing.T) {
+	_, s := hostTree(t)
+	s.Cache = &FileCache{}
+	for i := 0; i < 2; i++ {
+		if r, err := findSoon(t, s, Request{Name: "libin.so"}); err != nil || string(r.Data) != "lib/libok.so" {
+			t.Fatalf("link inside, read %d: %v, %v", i, r, err)
+		}
+		for _, name := range []string{"libout.so", "libabs.so", "sub/x.so"} {
+			var nf *NotFoundError
+			if _, err := findSoon(t, s, Request{Name: name}); !errors.As(err, &nf) {
+				t.Errorf("%s, read %d: %v, want not found", name, i, err)
+			}
+		}
+	}
+}

@@ -152,6 +152,9 @@ func (s *Searcher) read(c candidate) ([]byte, error) {
 // root folder.
 func (s *Searcher) readHost(c candidate) ([]byte, error) {
 	dir := path.Join(s.Root, c.root)
+	if b, done, err := s.readHostCached(dir, c); done {
+		return b, err
+	}
 	r, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, lookupErr(err) // a search folder that does not exist is skipped
@@ -177,6 +180,60 @@ func (s *Searcher) readHost(c candidate) ([]byte, error) {
 		return nil, err
 	}
 	return s.Cache.get(p, st, func() ([]byte, error) { return s.readOpen(p, f) })
+}
+
+// readHostCached answers from one Lstat when it can: a candidate that
+// does not exist, or one whose path was link-free when it was read and
+// still names the same unchanged file (same device, inode, size,
+// modification and change time). Anything else (a symbolic link, a
+// changed file, a name with ".." elements) is left to the confined read,
+// done is then false. A file not yet cached that lies directly in the
+// root folder is read here too.
+//
+// Plain Lstat follows links in the folders on the way, which the confined
+// read refuses when they leave the root; that costs nothing here: a
+// missing name is missing either way (confinement only removes files),
+// and a hit returns bytes already read through confinement from the very
+// same unchanged file.
+func (s *Searcher) readHostCached(dir string, c candidate) (b []byte, done bool, err error) {
+	if c.rel == "" || path.Clean(c.rel) != c.rel || c.rel == ".." ||
+		strings.HasPrefix(c.rel, "../") || strings.Contains(c.rel, "/../") || strings.HasSuffix(c.rel, "/..") {
+		return nil, false, nil
+	}
+	st, err := os.Lstat(path.Join(dir, c.rel))
+	if err != nil {
+		if lookupErr(err) == errSkip {
+			return nil, true, errSkip
+		}
+		return nil, false, nil
+	}
+	if !st.Mode().IsRegular() {
+		return nil, false, nil
+	}
+	p := path.Join(c.root, c.rel)
+	if data, ok := s.Cache.lookup(p, st); ok {
+		return data, true, nil
+	}
+	if strings.Contains(c.rel, "/") {
+		return nil, false, nil
+	}
+	// A file directly in the root folder has no folder on its way that a
+	// link could lead out of, and O_NOFOLLOW refuses the file itself if it
+	// became a link since the Lstat: the confined read would open the
+	// same file, with a few more system calls per library.
+	f, err := os.OpenFile(path.Join(dir, c.rel), os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, false, nil
+	}
+	defer f.Close()
+	if st, err = f.Stat(); err != nil {
+		return nil, false, nil
+	}
+	if err := s.checkFile(p, st); err != nil {
+		return nil, true, err
+	}
+	b, err = s.Cache.get(p, st, func() ([]byte, error) { return s.readOpen(p, f) })
+	return b, true, err
 }
 
 // checkFile refuses what is not a regular file of at most MaxFileSize.
@@ -227,17 +284,50 @@ func (s *Searcher) readOpen(p string, f fs.File) ([]byte, error) {
 }
 
 // FileCache keeps the contents of files found, keyed by path and checked
-// against their size and modification time before reuse. It is safe for
-// concurrent use.
+// against the file's identity before reuse: size and modification time,
+// and where the system reports them the device, inode and change time,
+// so that a file rewritten in place with its old size and modification
+// time restored, or replaced by another of the same size and time, is
+// read again. It is safe for concurrent use.
 type FileCache struct {
 	mu sync.Mutex
 	m  map[string]cachedFile
 }
 
 type cachedFile struct {
+	id   fileID
+	data []byte
+}
+
+// fileID is what says a file is still the one read.
+type fileID struct {
 	size    int64
 	modTime time.Time
-	data    []byte
+	sys     sysID // device, inode, change time; zero where unknown
+}
+
+func idOf(st fs.FileInfo) fileID {
+	return fileID{size: st.Size(), modTime: st.ModTime(), sys: sysIDOf(st)}
+}
+
+// same reports whether a file now described by now is the one cached.
+// A zero modification time (some fs.FS implementations) proves nothing.
+func (id fileID) same(now fileID) bool {
+	return !id.modTime.IsZero() && id.size == now.size && id.modTime.Equal(now.modTime) && id.sys == now.sys
+}
+
+// lookup returns the cached contents of p if st still describes them.
+func (c *FileCache) lookup(p string, st fs.FileInfo) ([]byte, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	cf, ok := c.m[p]
+	c.mu.Unlock()
+	if ok && cf.id.same(idOf(st)) {
+		return cf.data, true
+	}
+	return nil, false
 }
 
 // get returns the contents of p, whose current state is st, from the
@@ -247,21 +337,22 @@ func (c *FileCache) get(p string, st fs.FileInfo, read func() ([]byte, error)) (
 	if c == nil {
 		return read()
 	}
-	c.mu.Lock()
-	cf, ok := c.m[p]
-	c.mu.Unlock()
-	if ok && cf.size == st.Size() && cf.modTime.Equal(st.ModTime()) && !st.ModTime().IsZero() {
-		return cf.data, nil
+	if b, ok := c.lookup(p, st); ok {
+		return b, nil
 	}
 	b, err := read()
 	if err != nil {
 		return nil, err
 	}
+	id := idOf(st)
+	if int64(len(b)) != id.size {
+		return b, nil // changed while read: do not remember
+	}
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[string]cachedFile{}
 	}
-	c.m[p] = cachedFile{size: int64(len(b)), modTime: st.ModTime(), data: b}
+	c.m[p] = cachedFile{id: id, data: b}
 	c.mu.Unlock()
 	return b, nil
 }
