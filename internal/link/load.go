@@ -56,13 +56,13 @@ type Process struct {
 	deps    *depResolver
 	args    []string
 
-	shared    map[string]sharedItem // memory, table, stack pointer: who provides them
-	env       api.Module            // the generated environment, if any
-	tableOps  api.Module
+	shared   map[string]sharedItem // memory, table, stack pointer: who provides them
+	env      api.Module            // the generated environment, if any
+	tableOps api.Module
 	// tableFuncs are tableOps' functions by name, made once (see tableOp).
 	tableFuncs   map[string]api.Function
 	tableFuncsOf api.Module // the tableOps instance tableFuncs belong to
-	tableHave uint64 // the table's size as last grown (only the loader grows it)
+	tableHave    uint64     // the table's size as last grown (only the loader grows it)
 
 	mergedObjs      []*object // objects of the merged first batch, by position
 	slotCallers     map[uint32]api.Module
