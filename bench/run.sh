@@ -13,7 +13,8 @@
 # (and .png when rsvg-convert is installed).
 #
 # Environment: SIZES (default "10 30 100 300 1000"), RUNS (hyperfine runs per
-# command, default 10), WARMUP (default 3), EM=no to skip Emscripten.
+# command, default 10), WARMUP (default 3), EM=no to skip Emscripten, FORKS
+# (iterations of the in-process fork/dlopen/dlsym benchmarks, default 300).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -85,6 +86,14 @@ done
 echo
 echo "== results (machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 "$B/bin/report" -dir "$B/results" -svg "$B/startup.svg"
+
+# In-process figures of a loaded program: fork, dlopen+dlclose, dlsym
+# (go test -bench, one run each; bench/README.md has the targets).
+echo
+echo "== in process (go test -bench; N=100 program for Fork, N=${SIZES%% *} for dlopen/dlsym)"
+go test ./bench -run '^$' -bench '^Benchmark(Fork|Dlopen|Dlsym)$' -benchtime "${FORKS:-300}x" |
+  awk '/^Benchmark/ { printf "%-32s %s\n", $1, substr($0, index($0, $3)) }'
+echo "(real-world programs, static against dynamic: make realworld-bench)"
 if command -v rsvg-convert >/dev/null; then
   rsvg-convert -b white -o "$B/startup.png" "$B/startup.svg"
   echo "plot: $B/startup.png"

@@ -139,7 +139,7 @@ func (c *Process) copyState(p *Process) {
 			objects: list(b.objects), roots: list(b.roots), instOrder: list(b.instOrder),
 			gotMem: b.gotMem, gotFunc: b.gotFunc, usesSjlj: b.usesSjlj, hubBytes: b.hubBytes,
 			merged: b.merged, mergedKey: b.mergedKey, key: b.key, live: b.live,
-			position: map[*object]int{},
+			position: make(map[*object]int, len(b.position)),
 		}
 		fills := func(fs []slotFill) []slotFill {
 			out := slices.Clone(fs)
@@ -155,6 +155,7 @@ func (c *Process) copyState(p *Process) {
 		batches[b] = n
 		c.batches = append(c.batches, n)
 	}
+	c.objects = make([]*object, 0, len(p.objects))
 	for _, o := range p.objects {
 		objs[o].batch = batches[o.batch]
 		c.objects = append(c.objects, objs[o])
@@ -162,7 +163,7 @@ func (c *Process) copyState(p *Process) {
 	}
 	c.main, c.nextID = obj(p.main), p.nextID
 	c.mergedObjs = list(p.mergedObjs)
-	c.deps.byName, c.deps.byPath = map[string]*object{}, map[string]*object{}
+	c.deps.byName, c.deps.byPath = make(map[string]*object, len(p.deps.byName)), make(map[string]*object, len(p.deps.byPath))
 	for k, o := range p.deps.byName {
 		c.deps.byName[k] = obj(o)
 	}
@@ -180,6 +181,7 @@ func (c *Process) copyState(p *Process) {
 	c.memFloor, c.tableFloor = p.memFloor, p.tableFloor
 	c.breakCell, c.loaderEnd, c.programTop = p.breakCell, p.loaderEnd, p.programTop
 	c.guestBufs = slices.Clone(p.guestBufs)
+	c.slots = make(map[slotKey]uint32, len(p.slots))
 	for k, s := range p.slots {
 		c.slots[slotKey{obj(k.o), k.fn}] = s
 	}
@@ -190,7 +192,7 @@ func (c *Process) copyState(p *Process) {
 	}
 	c.ran, c.exited = p.ran, p.exited
 	c.dlError, c.dlErrorBuf, c.exiting, c.exitSeq, c.exitNextID = p.dlError, p.dlErrorBuf, p.exiting, p.exitSeq, p.exitNextID
-	c.exitRefs = map[uint32]exitRef{}
+	c.exitRefs = make(map[uint32]exitRef, len(p.exitRefs))
 	for id, r := range p.exitRefs {
 		c.exitRefs[id] = exitRef{obj(r.o), r.seq}
 	}
