@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"testing"
@@ -599,6 +600,67 @@ func BenchmarkFork(b *testing.B) {
 				child.Close(ctx)
 			}
 			b.ReportMetric(float64(forking.Nanoseconds())/1e3/float64(b.N), "us/fork")
+		})
+	}
+}
+
+// BenchmarkProcessMemory: what one more process of the N=100 program costs
+// the host, loaded (Load, constructors run) and forked from a loaded one:
+// Go heap (wasmdl's state and wazero's instances) and resident memory
+// (Go heap, guest memory pages touched, runtime), from 64 processes kept
+// alive at once. A fork should share its parent's compiled code and the
+// memory pages neither writes.
+func BenchmarkProcessMemory(b *testing.B) {
+	p := need(b, 100)
+	const live = 64
+	for _, how := range []string{"load", "fork"} {
+		b.Run(how, func(b *testing.B) {
+			ctx := context.Background()
+			rt := newRuntime(ctx)
+			defer rt.Close(ctx)
+			l := newLinker(rt, p, io.Discard)
+			parent, err := l.load(ctx, p.main)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer parent.Close(ctx)
+			one := func() *wasmdl.Process {
+				var c *wasmdl.Process
+				var err error
+				if how == "load" {
+					c, err = l.load(ctx, p.main)
+				} else {
+					c, err = parent.Fork(ctx)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				return c
+			}
+			one().Close(ctx) // caches warm, the parent's image taken
+			var heap, rss float64
+			var guest uint64
+			for i := 0; i < b.N; i++ {
+				h0 := heapAfterGC()
+				debug.FreeOSMemory() // RSS counts from a heap that holds no free pages
+				r0 := residentBytes()
+				procs := make([]*wasmdl.Process, live)
+				for j := range procs {
+					procs[j] = one()
+				}
+				r1 := residentBytes()
+				h1 := heapAfterGC()
+				guest = uint64(procs[0].Memory().Size())
+				for _, c := range procs {
+					c.Close(ctx)
+				}
+				heap += float64(int64(h1) - int64(h0))
+				rss += float64(int64(r1) - int64(r0))
+			}
+			per := func(v float64) float64 { return v / float64(b.N) / live / 1024 }
+			b.ReportMetric(per(heap), "heap-KiB/proc")
+			b.ReportMetric(per(rss), "rss-KiB/proc")
+			b.ReportMetric(float64(guest)/1024, "guest-KiB")
 		})
 	}
 }
