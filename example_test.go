@@ -163,3 +163,51 @@ func Example_pluginHost() {
 	// spin: true
 	// afterwards: true
 }
+
+// ExampleProcess_Fork loads a plugin once and forks the loaded process per
+// request: each fork starts with the plugin's state as the parent left it
+// (here, its call counter), runs no constructor again, and keeps its
+// writes to itself.
+func ExampleProcess_Fork() {
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wasmdl.RuntimeConfig())
+	defer rt.Close(ctx)
+
+	cfg := wasmdl.NewConfig().WithSearchPath("testdata/dl/plugin")
+	parent, err := wasmdl.NewLinker(rt, cfg).LoadEmpty(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer parent.Close(ctx)
+	if _, err := parent.Open(ctx, "libplugin.so", wasmdl.Now|wasmdl.Global); err != nil {
+		log.Fatal(err)
+	}
+	apply := func(p *wasmdl.Process) int32 {
+		s, err := p.Lookup(ctx, "plugin_apply")
+		if err != nil {
+			log.Fatal(err)
+		}
+		res, err := s.Call(ctx, 10)
+		if err != nil {
+			log.Fatal(err)
+		}
+		return res[0].(int32)
+	}
+	fmt.Println("parent:", apply(parent)) // the plugin's first call
+
+	for request := 1; request <= 3; request++ {
+		child, err := parent.Fork(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("request %d: %d %d\n", request, apply(child), apply(child))
+		child.Close(ctx)
+	}
+	fmt.Println("parent:", apply(parent)) // untouched by its forks
+	// Output:
+	// parent: 101
+	// request 1: 102 103
+	// request 2: 102 103
+	// request 3: 102 103
+	// parent: 102
+}
