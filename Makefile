@@ -11,7 +11,8 @@ help:
 	@echo "make fixtures-check  rebuild, then fail if anything under testdata/ differs from git (CI)"
 	@echo "make stress          the memory-ownership stress, longer and with more seeds (CI)"
 	@echo "make bench           the start-up benchmark table and plot (bench/README.md)"
-	@echo "make realworld       zlib, Lua and SQLite from Debian's sources under wasmdl versus native"
+	@echo "make realworld       zlib, Lua, SQLite and tinyxml2 from Debian's sources under wasmdl"
+	@echo "                     versus native"
 	@echo "                     (builds cached outside the repository; realworld/README.md)"
 	@echo "make realworld-bench CPU time of those programs: static wasm versus dynamically linked"
 

@@ -1,7 +1,6 @@
 package realworld
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
@@ -45,11 +44,9 @@ func differs(p program, want, got *result) string {
 		if got.status[i] != want.status[i] {
 			return s.String() + ": exit status differs from the native run"
 		}
-		out := got.stdout[i]
-		for _, f := range p.fixups {
-			out = strings.ReplaceAll(out, f.wasm, f.native)
-		}
-		if out != want.stdout[i] {
+		out, _ := p.normalize(got.mode, got.stdout[i])
+		wantOut, _ := p.normalize(native, want.stdout[i])
+		if out != wantOut {
 			return s.String() + ": standard output differs from the native run"
 		}
 	}

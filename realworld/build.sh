@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the real-world suite (make realworld): zlib, Lua 5.4 and SQLite from
-# Debian's source packages, each three ways from the same C and flags:
+# Builds the real-world suite (make realworld): zlib, Lua 5.4, SQLite and the
+# C++ library tinyxml2 from Debian's source packages, each three ways from
+# the same sources and flags:
 #
 #   wasm/    wasm shared libraries (-fPIC -shared) and non-PIE wasi-libc mains
 #            that serve libc to them (TOOLCHAIN.md recipes ii and iv), run by
@@ -17,7 +18,7 @@
 # deb-src entry to /etc/apt/sources.list.d/debian.sources when it has none
 # (CI runs as root) and installs missing tools with apt-get.
 #
-# Usage: realworld/build.sh [COMPONENT...]   (default: zlib lua sqlite)
+# Usage: realworld/build.sh [COMPONENT...]   (default: zlib lua sqlite tinyxml2)
 set -euo pipefail
 export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=0
 
@@ -28,7 +29,9 @@ SRC=$CACHE/src
 OBJ=$CACHE/obj
 OUT=$CACHE/out
 CLANG=${CLANG:-clang-19}
+CLANGXX=${CLANGXX:-clang++-19}
 GCC=${GCC:-gcc}
+GXX=${GXX:-g++}
 NM=${NM:-llvm-nm-19}
 JOBS=${JOBS:-$(nproc)}
 WASI_LIB=/usr/lib/wasm32-wasi
@@ -85,6 +88,17 @@ SQLITE_DEFS=(-DSQLITE_OMIT_WAL -DSQLITE_THREADSAFE=0 -DSQLITE_DEFAULT_MEMSTATUS=
 SQLITE_WASM_ONLY=(-include "$RW/sqlite/wasi_port.h")
 SQLITE_WASI_LIBS=(-lwasi-emulated-mman -lwasi-emulated-getpid -lwasi-emulated-process-clocks)
 
+# tinyxml2 (C++): Debian's wasm32 libc++abi has no exception support, and
+# tinyxml2 neither throws nor catches, so everything is compiled with
+# -fno-exceptions, natively too. Debian's build (CMake) compiles the library
+# with hidden visibility and TINYXML2_EXPORT: only the TINYXML2_LIB classes
+# are exported, and Debian's patch hides their private members.
+# xmltest.cpp times parses with clock(), an emulation in wasi-libc.
+TINYXML2_DEFS=(-std=c++17 -fno-exceptions)
+TINYXML2_LIB_DEFS=(-DTINYXML2_EXPORT -fvisibility=hidden -fvisibility-inlines-hidden)
+TINYXML2_WASM_ONLY=(-D_WASI_EMULATED_PROCESS_CLOCKS)
+TINYXML2_WASI_LIBS=(-lwasi-emulated-process-clocks)
+
 # ------------------------------------------------------------------ tools ----
 
 SUDO=
@@ -92,17 +106,18 @@ SUDO=
 
 ensure_tools() {
   local need=() c
-  for c in clang-19 wasm-ld-19 llvm-nm-19 gcc make tclsh python3 dpkg-source; do
+  for c in clang-19 clang++-19 wasm-ld-19 llvm-nm-19 gcc g++ make tclsh python3 dpkg-source; do
     command -v "$c" >/dev/null 2>&1 || need+=("$c")
   done
   [[ -e $WASI_LIB/libc.a ]] || need+=(wasi-libc)
+  [[ -e $WASI_LIB/libc++.a && -e $WASI_LIB/libc++abi.a ]] || need+=(libc++)
   [[ -e $($CLANG --target=wasm32-wasi -print-libgcc-file-name 2>/dev/null) ]] || need+=(compiler-rt)
   ((${#need[@]} == 0)) && return
   say "installing tools (missing: ${need[*]})"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 wasi-libc \
-    gcc make tcl python3 dpkg-dev >/dev/null
+    libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 gcc g++ make tcl python3 dpkg-dev >/dev/null
 }
 
 # ---------------------------------------------------------------- sources ----
@@ -185,15 +200,17 @@ warnings_for() {
 }
 
 # compile CC OBJ SRC FLAGS...: compile one file unless OBJ was already
-# compiled from the same source, flags, headers of ours, Debian source
-# package (of component $COMP) and compilers (OBJ.key), so that changing
-# one program does not recompile SQLite.
+# compiled from the same source, flags, headers of ours (those of component
+# $COMP), Debian source package (of $COMP) and compilers (OBJ.key), so that
+# changing one program does not recompile SQLite.
 compile() {
   local cc=$1 o=$2 s=$3 key
   shift 3
+  local headers=()
+  mapfile -t headers < <(find "$RW/$COMP" -name '*.h' | sort)
   key=$({
     printf '%s\n' "$cc" "$@"
-    sha256sum "$s" "$RW"/*/*.h "$RW"/lua/nosetjmp/*.h | sed "s|$RW/||"
+    sha256sum "$s" "${headers[@]}" | sed "s|$RW/||"
     cat "$SRC/$COMP/.fetched"
     echo "$TOOLS"
   } | sha256sum | cut -d' ' -f1)
@@ -206,18 +223,20 @@ compile() {
 }
 
 # cc_wasm OBJ SRC FLAGS...: compile one file for wasm (always -O2 -c and no
-# -O at link time: see TOOLCHAIN.md).
+# -O at link time: see TOOLCHAIN.md), as C++ if SRC is a .cpp file.
 cc_wasm() {
-  local o=$1 s=$2
+  local o=$1 s=$2 cc=$CLANG
   shift 2
-  compile "$CLANG" "$o" "$s" "$@" -I"$GUEST_INCLUDE"
+  [[ $s == *.cpp ]] && cc=$CLANGXX
+  compile "$cc" "$o" "$s" "$@" -I"$GUEST_INCLUDE"
 }
 
 # cc_native OBJ SRC FLAGS...
 cc_native() {
-  local o=$1 s=$2
+  local o=$1 s=$2 cc=$GCC
   shift 2
-  compile "$GCC" "$o" "$s" "$@"
+  [[ $s == *.cpp ]] && cc=$GXX
+  compile "$cc" "$o" "$s" "$@"
 }
 
 # wasm_solib OUT OBJS...: a wasm shared library (recipe ii), with
@@ -247,13 +266,17 @@ stub_so() {
 }
 
 # libc_symbols: every symbol wasi-libc and its emulation libraries define
-# (one per line, sorted), computed once.
+# (one per line, sorted), computed once; with MAIN_CXX set, libc++'s and
+# libc++abi's too.
 libc_symbols() {
-  local f=$OBJ/libc.symbols
+  local f=$OBJ/libc.symbols archives=("$WASI_LIB/libc.a" "$WASI_LIB"/libwasi-emulated-*.a)
+  if [[ -n ${MAIN_CXX:-} ]]; then
+    f=$OBJ/libcxx.symbols
+    archives+=("$WASI_LIB/libc++.a" "$WASI_LIB/libc++abi.a")
+  fi
   if [[ ! -s $f ]]; then
     mkdir -p "$OBJ"
-    "$NM" --defined-only --extern-only --format=just-symbols \
-      "$WASI_LIB/libc.a" "$WASI_LIB"/libwasi-emulated-*.a 2>/dev/null |
+    "$NM" --defined-only --extern-only --format=just-symbols "${archives[@]}" 2>/dev/null |
       grep -v -e '^$' -e ':$' | sort -u >"$f.tmp"
     mv "$f.tmp" "$f"
   fi
@@ -263,7 +286,8 @@ libc_symbols() {
 # main_exports MAINOBJS -- LIBS...: the --export= flags a main needs so that
 # it serves LIBS (every library it loads at start or by dlopen): each env
 # function, GOT.mem or GOT.func import of the libraries that no library
-# defines and wasmdl does not provide itself (libdl), and that libc defines.
+# defines and wasmdl does not provide itself (libdl), and that libc (or,
+# with MAIN_CXX, libc++) defines.
 # An import nobody defines fails the build here, not at run time; one the
 # main's own objects define is exported by --export-dynamic already.
 main_exports() {
@@ -310,7 +334,10 @@ PY
 # wasm_main OUT OBJS... -- LIBS... [-- EXTRA_LINK_FLAGS...]: a non-PIE
 # wasi-libc main in the reactor model (recipe iv, as testdata/recipes.sh
 # libc_main), NEEDing LIBS, exporting what LIBS and PLUGINS import from
-# libc. PLUGINS (dlopen'ed later) are given with +: +rwlib.so.
+# libc. PLUGINS (dlopen'ed later) are given with +: +rwlib.so. With
+# MAIN_CXX set, a C++ main: linked with libc++ and libc++abi (static
+# archives, so they live in the main), which it serves to LIBS and PLUGINS
+# like libc.
 wasm_main() {
   local out=$1
   shift
@@ -326,8 +353,10 @@ wasm_main() {
   local stubs=() exports
   for a in "${libs[@]}"; do stubs+=("$(stub_so "$(basename "$a")")"); done
   exports=$(main_exports "${objs[@]}" -- "${libs[@]}" "${plugins[@]}")
+  local cc=$CLANG
+  [[ -n ${MAIN_CXX:-} ]] && cc=$CLANGXX
   # shellcheck disable=SC2086
-  "$CLANG" --target=wasm32-wasi -mexec-model=reactor -o "$out" "${objs[@]}" "${stubs[@]}" \
+  "$cc" --target=wasm32-wasi -mexec-model=reactor -o "$out" "${objs[@]}" "${stubs[@]}" \
     -Wl,--export-dynamic -Wl,--import-memory -Wl,--import-table -Wl,--growable-table \
     -Wl,--experimental-pic -Wl,--unresolved-symbols=import-dynamic \
     -Wl,--export=__stack_pointer -Wl,--export=__main_void \
@@ -336,23 +365,30 @@ wasm_main() {
 }
 
 # static_main OUT OBJS... [LINK_FLAGS...]: the same program as one plain
-# WASI command module.
+# WASI command module (with libc++ when MAIN_CXX is set).
 static_main() {
-  local out=$1
+  local out=$1 cc=$CLANG
   shift
-  "$CLANG" --target=wasm32-wasi -o "$out" "$@" -Wl,--strip-debug
+  [[ -n ${MAIN_CXX:-} ]] && cc=$CLANGXX
+  "$cc" --target=wasm32-wasi -o "$out" "$@" -Wl,--strip-debug
 }
 
-# build_objs DIR CC FLAGS -- SRCS...: compile SRCS into DIR in parallel
-# (objects named after the sources). CC is cc_wasm or cc_native; FLAGS is
-# the name of an array variable.
+# obj_of DIR SRC: the object build_objs makes in DIR for SRC, named after it.
+obj_of() {
+  local b
+  b=$(basename "$2")
+  echo "$1/${b%.*}.o"
+}
+
+# build_objs DIR CC FLAGS -- SRCS...: compile SRCS into DIR in parallel.
+# CC is cc_wasm or cc_native; FLAGS is the name of an array variable.
 build_objs() {
   local dir=$1 cc=$2 flagsvar=$3 s
   shift 4
   local -n flags=$flagsvar
   mkdir -p "$dir"
   for s in "$@"; do
-    bg "$cc" "$dir/$(basename "${s%.c}").o" "$s" "${flags[@]}"
+    bg "$cc" "$(obj_of "$dir" "$s")" "$s" "${flags[@]}"
   done
 }
 
@@ -360,7 +396,7 @@ build_objs() {
 objs_of() {
   local dir=$1 s
   shift
-  for s in "$@"; do echo "$dir/$(basename "${s%.c}").o"; done
+  for s in "$@"; do obj_of "$dir" "$s"; done
 }
 
 # ------------------------------------------------------------------- zlib ----
@@ -527,21 +563,80 @@ build_sqlite() {
   echo "$st" >"$d/stamp"
 }
 
+# --------------------------------------------------------------- tinyxml2 ----
+
+build_tinyxml2() {
+  local t=$SRC/tinyxml2 st
+  fetch tinyxml2 tinyxml2
+  st=$(stamp_of tinyxml2 "$RW"/tinyxml2/* "$RW/static/staticdl.c")
+  if up_to_date tinyxml2 "$st"; then say "tinyxml2: up to date"; return; fi
+  say "tinyxml2: building $(cat "$t/.fetched")"
+  local o=$OBJ/tinyxml2 d=$OUT/tinyxml2
+  rm -rf "$d"
+  mkdir -p "$d/wasm" "$d/native" "$d/static"
+  local lib=("$t/tinyxml2.cpp")
+  local progs=("$t/xmltest.cpp" "$RW/tinyxml2/xmlwork.cpp" "$RW/tinyxml2/xmlplug.cpp")
+  local f_pic=("${PIC[@]}" "${TINYXML2_DEFS[@]}" "${TINYXML2_WASM_ONLY[@]}" -I"$t")
+  local f_static=("${STATIC[@]}" "${TINYXML2_DEFS[@]}" "${TINYXML2_WASM_ONLY[@]}" -I"$t")
+  local f_native=(-fPIC "${TINYXML2_DEFS[@]}" -I"$t")
+  # shellcheck disable=SC2034 # used through build_objs
+  local l_pic=("${f_pic[@]}" "${TINYXML2_LIB_DEFS[@]}") l_static=("${f_static[@]}" "${TINYXML2_LIB_DEFS[@]}") \
+    l_native=("${f_native[@]}" "${TINYXML2_LIB_DEFS[@]}")
+  build_objs "$o/pic" cc_wasm l_pic -- "${lib[@]}"
+  build_objs "$o/pic" cc_wasm f_pic -- "${progs[@]}"
+  build_objs "$o/static" cc_wasm l_static -- "${lib[@]}"
+  build_objs "$o/static" cc_wasm f_static -- "${progs[@]}"
+  local f_staticdl=("${STATIC[@]}" -DSTATICDL_TINYXML2)
+  build_objs "$o/static" cc_wasm f_staticdl -- "$RW/static/staticdl.c"
+  build_objs "$o/native" cc_native l_native -- "${lib[@]}"
+  build_objs "$o/native" cc_native f_native -- "${progs[@]}"
+  wait_all
+
+  say "tinyxml2: linking"
+  # xmltest reads resources/ and writes into resources/out/.
+  cp -r "$t/resources" "$d/resources"
+  wasm_solib "$d/wasm/libtinyxml2.so" "$o/pic/tinyxml2.o"
+  # The plugin NEEDs the library, as it would natively (linked from the
+  # folder, so that NEEDED is the bare name).
+  (cd "$d/wasm" && wasm_solib xmlplug.so "$o/pic/xmlplug.o" libtinyxml2.so)
+  export MAIN_CXX=1
+  wasm_main "$d/wasm/xmltest.wasm" "$o/pic/xmltest.o" -- "$d/wasm/libtinyxml2.so" -- "${TINYXML2_WASI_LIBS[@]}"
+  wasm_main "$d/wasm/xmlwork.wasm" "$o/pic/xmlwork.o" -- "$d/wasm/libtinyxml2.so" +"$d/wasm/xmlplug.so"
+  static_main "$d/static/xmltest.wasm" "$o/static/xmltest.o" "$o/static/tinyxml2.o" "${TINYXML2_WASI_LIBS[@]}"
+  static_main "$d/static/xmlwork.wasm" "$o/static/xmlwork.o" "$o/static/xmlplug.o" "$o/static/staticdl.o" \
+    "$o/static/tinyxml2.o"
+  unset MAIN_CXX
+  "$GXX" -shared -Wl,-soname,libtinyxml2.so -o "$d/native/libtinyxml2.so" "$o/native/tinyxml2.o"
+  (cd "$d/native" && "$GXX" -shared -o xmlplug.so "$o/native/xmlplug.o" libtinyxml2.so)
+  # shellcheck disable=SC2016
+  "$GXX" -o "$d/native/xmltest" "$o/native/xmltest.o" "$d/native/libtinyxml2.so" -Wl,-rpath,'$ORIGIN'
+  # -rdynamic as the wasm main's --export-dynamic: the plugin uses the
+  # program's type information (Noter).
+  # shellcheck disable=SC2016
+  "$GXX" -rdynamic -o "$d/native/xmlwork" "$o/native/xmlwork.o" "$d/native/libtinyxml2.so" -Wl,-rpath,'$ORIGIN' -ldl
+  echo "$st" >"$d/stamp"
+}
+
 # ------------------------------------------------------------------- main ----
 
 ensure_tools
-TOOLS=$($CLANG --version | head -1; $GCC --version | head -1; dpkg-query -W wasi-libc 2>/dev/null || true)
+TOOLS=$(
+  $CLANG --version | head -1
+  $GCC --version | head -1
+  $GXX --version | head -1
+  dpkg-query -W wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 2>/dev/null || true
+)
 mkdir -p "$SRC" "$OBJ" "$OUT" "$CACHE/bin"
 say "go build ./cmd/wasmdl"
 WASMDL=$CACHE/bin/wasmdl
 (cd "$ROOT" && go build -o "$WASMDL" ./cmd/wasmdl)
 
 comps=("$@")
-((${#comps[@]})) || comps=(zlib lua sqlite)
+((${#comps[@]})) || comps=(zlib lua sqlite tinyxml2)
 for c in "${comps[@]}"; do
   case $c in
-  zlib | lua | sqlite) COMP=$c "build_$c" ;;
-  *) die "unknown component $c (known: zlib lua sqlite)" ;;
+  zlib | lua | sqlite | tinyxml2) COMP=$c "build_$c" ;;
+  *) die "unknown component $c (known: zlib lua sqlite tinyxml2)" ;;
   esac
 done
 say "built into $OUT"

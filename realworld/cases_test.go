@@ -1,5 +1,7 @@
 package realworld
 
+import "regexp"
+
 // programs is the suite: each runs as a sequence of steps in one work
 // folder, natively and under wasmdl, and the two runs must agree.
 var programs = []program{
@@ -60,7 +62,30 @@ var programs = []program{
 			{prog: "sqlwork", args: []string{"--check", "shop.db", "reopened.dump"}},
 		},
 	},
+	{
+		name: "tinyxml2/xmltest", comp: "tinyxml2",
+		data:  []string{"resources"},
+		steps: []step{{prog: "xmltest"}},
+		masks: []mask{{
+			re:  regexp.MustCompile(`Parsing dream\.xml \(Release\): [0-9.]+ milli-seconds`),
+			why: "xmltest times ten parses of dream.xml with clock()",
+		}},
+	},
+	{
+		name: "tinyxml2/xmlwork", comp: "tinyxml2",
+		plugins: []string{"xmlplug.so"},
+		steps:   []step{{prog: "xmlwork"}},
+		fixups: []fixup{{
+			modes:  []mode{static},
+			wasm:   "plugin closed\n" + xmlplugUnload,
+			native: xmlplugUnload + "plugin closed\n",
+			why:    "the static build links the plugin in: dlclose unloads nothing, so its destructor runs at exit",
+		}},
+	},
 }
+
+// xmlplugUnload is what xmlplug.so's destructor prints.
+const xmlplugUnload = "xmlplug: unloading after 11 calls to 10 functions\n"
 
 // luaScript is the case running lua/scripts/NAME.lua with the interpreter.
 // needs names a Lua build variant the script requires ("" for any).

@@ -1,8 +1,8 @@
-// Package realworld runs real C software under wasmdl: zlib, Lua 5.4 and
-// SQLite from Debian's source packages, split into wasm shared libraries the
-// usual way, and compares every run with the same C built natively by gcc as
-// ELF shared libraries: standard output, exit status and every file the
-// program writes must be identical.
+// Package realworld runs real software under wasmdl: zlib, Lua 5.4 and
+// SQLite (C) and tinyxml2 (C++) from Debian's source packages, split into
+// wasm shared libraries the usual way, and compares every run with the same
+// sources built natively by gcc and g++ as ELF shared libraries: standard
+// output, exit status and every file the program writes must be identical.
 //
 // The package has only tests and benchmarks. The programs are built outside
 // the repository by build.sh (make realworld), into

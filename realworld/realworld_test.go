@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -17,12 +19,14 @@ import (
 // program is one case of the suite (cases_test.go).
 type program struct {
 	name    string                   // test name, COMP/NAME
-	comp    string                   // component: zlib, lua or sqlite (out/COMP)
+	comp    string                   // component: zlib, lua, sqlite or tinyxml2 (out/COMP)
 	scripts []string                 // files of this folder copied into the work folder
 	inputs  map[string]func() []byte // generated files put into the work folder
+	data    []string                 // folders of the build (out/COMP) copied into the work folder
 	plugins []string                 // files of the build (wasm/ or native/) copied in: dlopen'ed by path
 	steps   []step                   // commands run one after the other in the work folder
-	fixups  []fixup                  // explained differences between the wasm32 and x86-64 output
+	fixups  []fixup                  // explained differences between the wasm and native output
+	masks   []mask                   // output that differs between any two runs (timings)
 	needs   string                   // Lua build variant required ("" for any)
 }
 
@@ -35,10 +39,43 @@ type step struct {
 func (s step) String() string { return strings.Join(append([]string{s.prog}, s.args...), " ") }
 
 // fixup is a difference in standard output that comes from the platform
-// (type sizes), not from linking: wasm is replaced by native in a wasm
-// run's output before comparing, and a fixup that no longer applies fails.
+// (type sizes) or from the static build, not from dynamic linking: wasm is
+// replaced by native in a wasm run's output before comparing, and a fixup
+// that no longer applies fails.
 type fixup struct {
 	wasm, native, why string
+	modes             []mode // the wasm modes it applies to; all of them when empty
+}
+
+// mask is output that differs between any two runs, native ones too: a
+// timing. What re matches is replaced by "<masked>" in every run's output
+// before comparing, and a mask that matches nothing fails.
+type mask struct {
+	re  *regexp.Regexp
+	why string
+}
+
+// normalize applies p's masks, and for a wasm run in mode m its fixups,
+// to out, one step's standard output. It returns the result and a message
+// for each fixup or mask that found nothing to replace.
+func (p program) normalize(m mode, out string) (string, []string) {
+	var unused []string
+	for _, f := range p.fixups {
+		if m == native || (len(f.modes) > 0 && !slices.Contains(f.modes, m)) {
+			continue
+		}
+		if !strings.Contains(out, f.wasm) {
+			unused = append(unused, fmt.Sprintf("expected the difference %q (%s)", f.wasm, f.why))
+		}
+		out = strings.ReplaceAll(out, f.wasm, f.native)
+	}
+	for _, k := range p.masks {
+		if !k.re.MatchString(out) {
+			unused = append(unused, fmt.Sprintf("%s run: expected output matching %q (%s)", m, k.re, k.why))
+		}
+		out = k.re.ReplaceAllLiteralString(out, "<masked>")
+	}
+	return out, unused
 }
 
 // mode is how a program is run: natively, or under wasmdl as the dynamically
@@ -56,6 +93,7 @@ const (
 // result is what one run of a program left: each step's output and status,
 // and the work folder.
 type result struct {
+	mode   mode
 	stdout []string
 	stderr []string
 	status []int
@@ -99,7 +137,7 @@ func TestMain(m *testing.M) {
 // runMain builds ./cmd/wasmdl once, only if there is something to run, so
 // that the default go test ./... stays fast.
 func runMain(m *testing.M) int {
-	if built("zlib") || built("lua") || built("sqlite") {
+	if slices.ContainsFunc(programs, func(p program) bool { return built(p.comp) }) {
 		tmp, err := os.MkdirTemp("", "wasmdl-realworld-test")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -212,10 +250,13 @@ func run(t testing.TB, p program, m mode) *result {
 			t.Fatal(err)
 		}
 	}
+	for _, d := range p.data {
+		copyTree(t, filepath.Join(outRoot, p.comp, d), filepath.Join(work, d))
+	}
 	for _, f := range p.plugins {
 		copyFile(t, filepath.Join(pluginDir(p, m), f), filepath.Join(work, f))
 	}
-	r := &result{dir: work}
+	r := &result{mode: m, dir: work}
 	for _, s := range p.steps {
 		cmd := command(p, m, s, work)
 		var stdout, stderr bytes.Buffer
@@ -239,6 +280,25 @@ func run(t testing.TB, p program, m mode) *result {
 	return r
 }
 
+// copyTree copies the folder from, with everything in it, to to.
+func copyTree(t testing.TB, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		copyFile(t, path, filepath.Join(to, rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func copyFile(t testing.TB, from, to string) {
 	t.Helper()
 	b, err := os.ReadFile(from)
@@ -251,24 +311,22 @@ func copyFile(t testing.TB, from, to string) {
 }
 
 // compare checks a wasm run against the native one: each step's exit
-// status and standard output (after p's fixups), then every file in the
-// work folder except the plugins, which differ by nature.
+// status and standard output (after p's fixups and masks), then every file
+// in the work folder except the plugins, which differ by nature.
 func compare(t *testing.T, p program, want, got *result) {
 	t.Helper()
 	for i, s := range p.steps {
-		out := got.stdout[i]
-		for _, f := range p.fixups {
-			if !strings.Contains(out, f.wasm) {
-				t.Errorf("step %d (%s): expected the platform difference %q (%s)", i+1, s, f.wasm, f.why)
-			}
-			out = strings.ReplaceAll(out, f.wasm, f.native)
+		out, unused := p.normalize(got.mode, got.stdout[i])
+		wantOut, wantUnused := p.normalize(native, want.stdout[i])
+		for _, u := range append(unused, wantUnused...) {
+			t.Errorf("step %d (%s): %s", i+1, s, u)
 		}
 		var diffs []string
 		if got.status[i] != want.status[i] {
 			diffs = append(diffs, fmt.Sprintf("exit status %d, native %d", got.status[i], want.status[i]))
 		}
-		if out != want.stdout[i] {
-			diffs = append(diffs, "standard output differs from the native run: "+firstDiff(out, want.stdout[i]))
+		if out != wantOut {
+			diffs = append(diffs, "standard output differs from the native run: "+firstDiff(out, wantOut))
 		}
 		if diffs != nil {
 			t.Errorf("step %d (%s): %s\nstderr:\n%s", i+1, s, strings.Join(diffs, "; "), clip(got.stderr[i]))

@@ -1,9 +1,10 @@
 /* dlopen for the statically linked builds of the suite, which make
  * realworld-bench compares with the dynamically linked ones: each program
- * loads one plugin by path (Lua's rwlib.so, SQLite's rwext.so), and here
- * that path resolves to the copy of the plugin linked into the program, so
- * the program's C runs unchanged. Compiled with -DSTATICDL_LUA or
- * -DSTATICDL_SQLITE. */
+ * loads one plugin by path (Lua's rwlib.so, SQLite's rwext.so, xmlwork's
+ * xmlplug.so), and here that path resolves to the copy of the plugin linked
+ * into the program, so the program's code runs unchanged. Nothing is
+ * unloaded: a plugin's C++ destructors run at exit, not at dlclose.
+ * Compiled with -DSTATICDL_LUA, -DSTATICDL_SQLITE or -DSTATICDL_TINYXML2. */
 #include <dlfcn.h>
 #include <string.h>
 
@@ -20,8 +21,14 @@ int sqlite3_extension_init(struct sqlite3 *db, char **err, const struct sqlite3_
 #define PLUGIN_FILE "rwext.so"
 #define PLUGIN_SYMBOL "sqlite3_extension_init"
 #define PLUGIN_ENTRY sqlite3_extension_init
+#elif defined(STATICDL_TINYXML2)
+struct XmlPlugin;
+struct XmlPlugin *xmlplug_create(int version); /* extern "C" in xmlplug.cpp */
+#define PLUGIN_FILE "xmlplug.so"
+#define PLUGIN_SYMBOL "xmlplug_create"
+#define PLUGIN_ENTRY xmlplug_create
 #else
-#error "compile with -DSTATICDL_LUA or -DSTATICDL_SQLITE"
+#error "compile with -DSTATICDL_LUA, -DSTATICDL_SQLITE or -DSTATICDL_TINYXML2"
 #endif
 
 static int plugin;

@@ -1,0 +1,695 @@
+/* xmlwork: tinyxml2 over a few megabytes of generated XML.
+ *
+ * Usage: xmlwork [ITEMS [PLUGIN]]   (default 6000 items, ./xmlplug.so)
+ *
+ * Generates a catalog of ITEMS items from a fixed pseudo-random sequence
+ * (the same bytes on every machine: entities, character references, CDATA,
+ * comments, a DOCTYPE, nesting, every attribute type) and writes it to
+ * catalog.xml. Then, printing counts and checksums of every result:
+ *   - parses it (also with whitespace collapsed, and without entities),
+ *     and walks it with visitors of this program that libtinyxml2.so calls;
+ *   - queries attributes and texts of every type, through handles too;
+ *   - edits the DOM: deletes, moves, renames, inserts nodes, sets texts
+ *     and attributes, clones into other documents;
+ *   - prints it to memory, to files, compact, and with a printer subclass
+ *     of this program, and reloads what it wrote;
+ *   - parses broken documents and prints the errors;
+ *   - opens the plugin with dlopen and calls it with std::string,
+ *     std::vector, std::map and std::function arguments and results, with
+ *     this program's visitors, and the library's objects, then dlcloses it.
+ * Writes catalog.xml, edited.xml, edited-compact.xml, stream.xml,
+ * custom.xml, report.xml, extract.xml and plugin.xml. Exits 1 at the first
+ * result that does not match what it must be.
+ */
+#include <dlfcn.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <string>
+#include <typeinfo>
+#include <vector>
+
+#include "tinyxml2.h"
+#include "xmlplug.h"
+
+using namespace tinyxml2;
+
+static uint32_t rng = 0x9e3779b9u;
+
+/* next: a 32-bit xorshift step (the same sequence everywhere). */
+static uint32_t next() {
+  uint32_t x = rng;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  rng = x;
+  return x;
+}
+
+static uint32_t below(uint32_t n) { return next() % n; }
+
+/* check ends the program with status 1 unless ok. */
+static void check(bool ok, const char *what) {
+  if (!ok) {
+    printf("FAIL: %s\n", what);
+    fflush(stdout);
+    exit(1);
+  }
+}
+
+/* Hash: 64-bit FNV-1a. */
+struct Hash {
+  uint64_t h = 14695981039346656037ull;
+  void add(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+      h ^= (unsigned char)s[i];
+      h *= 1099511628211ull;
+    }
+  }
+  void add(const char *s) { add(s, strlen(s)); }
+  void add(const std::string &s) { add(s.data(), s.size()); }
+};
+
+static uint64_t hashOf(const std::string &s) {
+  Hash h;
+  h.add(s);
+  return h.h;
+}
+
+static const char *const WORDS[] = {
+    "tiny", "xml", "element", "attribute", "parser", "printer", "visitor", "document",
+    "node", "text", "comment", "library", "loader", "linker", "table", "memory",
+    "symbol", "export", "import", "module", "relocation", "global", "function", "virtual",
+};
+static const size_t NWORDS = sizeof WORDS / sizeof WORDS[0];
+
+/* What a text may carry besides words: the predefined entities, character
+ * references and raw UTF-8. */
+static const char *const SPECIAL[] = {
+    "&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#233;", "&#x263A;", "&#65;", "\xc3\xa9t\xc3\xa9",
+};
+static const size_t NSPECIAL = sizeof SPECIAL / sizeof SPECIAL[0];
+
+/* The generator draws its random numbers one statement at a time: C++
+ * leaves the order in which the operands of one expression are evaluated
+ * to the compiler, and g++ and clang pick differently. */
+static std::string word() { return WORDS[below(NWORDS)]; }
+
+static std::string num(long long n) { return std::to_string(n); }
+
+/* attr appends name="value" to x. */
+static void attr(std::string &x, const char *name, const std::string &value) {
+  x += std::string(" ") + name + "=\"" + value + "\"";
+}
+
+static std::string sentence(int words) {
+  std::string s;
+  for (int i = 0; i < words; i++) {
+    if (i)
+      s += below(9) == 0 ? "  " : " ";
+    if (below(7) == 0)
+      s += SPECIAL[below(NSPECIAL)];
+    else
+      s += word();
+  }
+  return s;
+}
+
+/* parts: nested <part> elements, up to depth levels. */
+static void parts(std::string &out, int depth, int indent) {
+  int n = (int)below(3) + (depth > 1 ? 1 : 0);
+  for (int i = 0; i < n; i++) {
+    out += std::string(indent, ' ') + "<part";
+    attr(out, "n", num(i));
+    attr(out, "w", num(below(1000)));
+    if (depth > 1 && below(2)) {
+      out += ">\n";
+      parts(out, depth - 1, indent + 2);
+      out += std::string(indent, ' ') + "</part>\n";
+    } else if (below(3) == 0) {
+      out += "/>\n";
+    } else {
+      out += ">" + sentence(2 + (int)below(4)) + "</part>\n";
+    }
+  }
+}
+
+/* generate: the catalog, as text. */
+static std::string generate(int items) {
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                  "<!DOCTYPE catalog SYSTEM \"catalog.dtd\">\n"
+                  "<!-- generated by xmlwork: \"quotes\" & <brackets> stay as they are -->\n"
+                  "<catalog generator=\"xmlwork\" items=\"" +
+                  num(items) + "\">\n";
+  int sections = std::max(1, items / 150);
+  for (int s = 0, item = 0; s < sections; s++) {
+    x += " <section";
+    attr(x, "id", "s" + num(s));
+    attr(x, "name", word());
+    x += ">\n";
+    int last = (s == sections - 1) ? items : (s + 1) * items / sections;
+    for (; item < last; item++) {
+      x += "  <item";
+      attr(x, "id", "i" + num(item));
+      std::string sku = word() + "-";
+      attr(x, "sku", sku + num(below(100000)));
+      std::string price = num(below(100000) / 100) + ".";
+      attr(x, "price", price + num(10 + below(90)));
+      attr(x, "qty", num(below(12)));
+      attr(x, "available", below(4) ? "true" : "false");
+      std::string ratio = num(below(1000)) + "e-";
+      attr(x, "ratio", ratio + num(below(5)));
+      long long big = (long long)(next() >> 1);
+      big *= (long long)(next() >> 2);
+      attr(x, "big", num(below(2) ? -big : big));
+      unsigned long long serial = (unsigned long long)next() << 32;
+      serial |= next();
+      attr(x, "serial", std::to_string(serial));
+      attr(x, "note", below(5) ? "plain" : "a &amp; b &lt; c &#x41;");
+      x += ">\n";
+      x += "   <title>" + sentence(3 + (int)below(8)) + "</title>\n";
+      x += "   <tags>";
+      for (uint32_t t = 0, nt = 1 + below(5); t < nt; t++)
+        x += "<tag>" + word() + "</tag>";
+      x += "</tags>\n";
+      if (below(3) == 0)
+        x += "   <desc><![CDATA[raw <b>" + sentence(4) + "</b> & more]]></desc>\n";
+      if (below(4) == 0)
+        x += "   <!-- " + sentence(3) + " -->\n";
+      if (below(2)) {
+        x += "   <note lang=\"en\">   " + sentence(5);
+        x += "  \n\t  " + sentence(2) + "   </note>\n";
+      }
+      x += "   <count>" + num((int)below(2000000) - 1000000) + "</count>\n";
+      x += "   <weight>" + num(below(10000));
+      x += "." + num(below(1000)) + "</weight>\n";
+      if (below(3) == 0)
+        x += "   <empty/>\n";
+      if (below(2)) {
+        x += "   <parts>\n";
+        parts(x, 4, 4);
+        x += "   </parts>\n";
+      }
+      x += "  </item>\n";
+    }
+    x += " </section>\n";
+  }
+  x += "</catalog>\n";
+  return x;
+}
+
+static void writeFile(const char *name, const char *data, size_t n) {
+  FILE *f = fopen(name, "wb");
+  check(f != nullptr, "open a file to write");
+  check(fwrite(data, 1, n, f) == n, "write a file");
+  check(fclose(f) == 0, "close a file");
+}
+
+/* Census: this program's visitor, which the library calls. It counts, and
+ * hashes everything it sees in document order. */
+class Census : public Noter {
+public:
+  std::map<std::string, long long> names, attrs;
+  std::vector<std::string> notes;
+  long long texts = 0, cdata = 0, comments = 0, decls = 0, unknowns = 0, depth = 0, maxDepth = 0;
+  Hash hash;
+  std::string skip; /* elements whose children are not visited */
+
+  void Note(const std::string &what) override { notes.push_back(what); }
+  bool VisitEnter(const XMLDocument &) override {
+    hash.add("<doc>");
+    return true;
+  }
+  bool VisitExit(const XMLDocument &) override {
+    hash.add("</doc>");
+    return true;
+  }
+  bool VisitEnter(const XMLElement &e, const XMLAttribute *a) override {
+    names[e.Name()]++;
+    hash.add(e.Name());
+    for (; a; a = a->Next()) {
+      attrs[a->Name()]++;
+      hash.add(a->Name());
+      hash.add(a->Value());
+    }
+    maxDepth = std::max(maxDepth, ++depth);
+    if (!skip.empty() && skip == e.Name()) {
+      depth--;
+      return false;
+    }
+    return true;
+  }
+  bool VisitExit(const XMLElement &e) override {
+    if (skip.empty() || skip != e.Name())
+      depth--;
+    hash.add("/");
+    return true;
+  }
+  bool Visit(const XMLText &t) override { return leaf(t.CData() ? cdata : texts, t); }
+  bool Visit(const XMLComment &c) override { return leaf(comments, c); }
+  bool Visit(const XMLDeclaration &d) override { return leaf(decls, d); }
+  bool Visit(const XMLUnknown &u) override { return leaf(unknowns, u); }
+
+  void print(const char *label) const {
+    long long elements = 0, attributes = 0;
+    for (const auto &n : names)
+      elements += n.second;
+    for (const auto &a : attrs)
+      attributes += a.second;
+    printf("%s: %lld elements, %lld attributes, %lld texts, %lld cdata, %lld comments, %lld "
+           "declarations, %lld unknown, depth %lld, hash %016" PRIx64 "\n",
+           label, elements, attributes, texts, cdata, comments, decls, unknowns, maxDepth, hash.h);
+    std::string line;
+    for (const auto &n : names)
+      line += " " + n.first + "=" + std::to_string(n.second);
+    printf("  elements:%s\n", line.c_str());
+    line.clear();
+    for (const auto &a : attrs)
+      line += " " + a.first + "=" + std::to_string(a.second);
+    printf("  attributes:%s\n", line.c_str());
+  }
+
+private:
+  bool leaf(long long &count, const XMLNode &n) {
+    count++;
+    hash.add(n.Value());
+    return true;
+  }
+};
+
+/* census: walks node with a fresh Census and prints it. */
+static uint64_t census(const char *label, const XMLNode &node, const char *skip = nullptr) {
+  Census c;
+  if (skip)
+    c.skip = skip;
+  node.Accept(&c);
+  c.print(label);
+  return c.hash.h;
+}
+
+/* StringPrinter: this program's printer. The library calls its overrides:
+ * two spaces per level, <tags>/<labels> on one line, and the output goes
+ * into a std::string, counting the calls. */
+class StringPrinter : public XMLPrinter {
+public:
+  std::string out;
+  long long writes = 0, putcs = 0, spaces = 0;
+  StringPrinter() : XMLPrinter(nullptr, false, 0) {}
+
+protected:
+  void PrintSpace(int depth) override {
+    spaces++;
+    out.append((size_t)depth * 2, ' ');
+  }
+  bool CompactMode(const XMLElement &e) override {
+    return strcmp(e.Name(), "tags") == 0 || strcmp(e.Name(), "labels") == 0;
+  }
+  void Write(const char *data, size_t size) override {
+    writes++;
+    out.append(data, size);
+  }
+  void Putc(char ch) override {
+    putcs++;
+    out += ch;
+  }
+};
+
+static std::string printed(const XMLNode &node, bool compact) {
+  XMLPrinter p(nullptr, compact);
+  node.Accept(&p);
+  return std::string(p.CStr());
+}
+
+/* Totals: the typed queries over every item. */
+struct Totals {
+  long long items = 0, qty = 0, available = 0, count = 0, wrongType = 0, missing = 0;
+  unsigned long long big = 0, serial = 0; /* sums modulo 2^64 */
+  double price = 0, weight = 0;
+  float ratio = 0;
+  void print(const char *label) const {
+    printf("%s: %lld items, qty %lld, available %lld, price %.2f, ratio %.6g, big %llu, serial %llu, "
+           "count %lld, weight %.3f, wrong type %lld, missing %lld\n",
+           label, items, qty, available, price, (double)ratio, big, serial, count, weight, wrongType,
+           missing);
+  }
+};
+
+static Totals query(XMLElement *catalog) {
+  Totals t;
+  for (XMLElement *s = catalog->FirstChildElement("section"); s; s = s->NextSiblingElement("section")) {
+    for (XMLElement *it = s->FirstChildElement("item"); it; it = it->NextSiblingElement("item")) {
+      t.items++;
+      int q = -1;
+      check(it->QueryIntAttribute("qty", &q) == XML_SUCCESS, "QueryIntAttribute qty");
+      t.qty += q;
+      t.available += it->BoolAttribute("available", true);
+      t.price += it->DoubleAttribute("price");
+      t.ratio += it->FloatAttribute("ratio");
+      t.big += (unsigned long long)it->Int64Attribute("big");
+      t.serial += it->Unsigned64Attribute("serial");
+      int n = 0;
+      if (it->QueryIntAttribute("sku", &n) == XML_WRONG_ATTRIBUTE_TYPE)
+        t.wrongType++;
+      if (it->QueryIntAttribute("nothere", &n) == XML_NO_ATTRIBUTE)
+        t.missing++;
+      t.count += it->FirstChildElement("count")->IntText(0);
+      double w = 0;
+      check(it->FirstChildElement("weight")->QueryDoubleText(&w) == XML_SUCCESS, "QueryDoubleText");
+      t.weight += w;
+    }
+  }
+  return t;
+}
+
+/* edit: changes to the DOM; returns how many of each. */
+static void edit(XMLDocument &doc) {
+  XMLElement *catalog = doc.RootElement();
+  std::vector<XMLElement *> sections;
+  for (XMLElement *s = catalog->FirstChildElement("section"); s; s = s->NextSiblingElement("section"))
+    sections.push_back(s);
+  int deleted = 0, moved = 0, renamed = 0, soldout = 0, cdata = 0, pruned = 0, n = 0;
+  for (XMLElement *s : sections) {
+    XMLElement *next;
+    for (XMLElement *it = s->FirstChildElement("item"); it; it = next) {
+      next = it->NextSiblingElement("item");
+      n++;
+      if (it->IntAttribute("qty") == 0) {
+        s->DeleteChild(it);
+        deleted++;
+        continue;
+      }
+      if (!it->BoolAttribute("available")) {
+        it->SetAttribute("status", "sold out");
+        it->DeleteAttribute("available");
+        soldout++;
+      }
+      if (XMLElement *tags = it->FirstChildElement("tags")) {
+        tags->SetName("labels");
+        renamed++;
+      }
+      if (n % 2 == 0) {
+        XMLText *t = it->FirstChildElement("title")->FirstChild()->ToText();
+        t->SetCData(true);
+        cdata++;
+      }
+      if (XMLElement *p = it->FirstChildElement("parts")) {
+        if (n % 5 == 0) {
+          p->DeleteChildren();
+          p->SetAttribute("pruned", true);
+          pruned++;
+        }
+      }
+      it->SetAttribute("price", it->DoubleAttribute("price") * 1.1);
+      it->SetAttribute("qty", it->IntAttribute("qty") - 1);
+      if (n % 7 == 0 && s != sections.back()) {
+        sections.back()->InsertEndChild(it); /* moves it */
+        moved++;
+      }
+    }
+  }
+  for (size_t i = 0; i < sections.size(); i++) {
+    XMLElement *s = sections[i];
+    int items = 0;
+    for (XMLElement *it = s->FirstChildElement("item"); it; it = it->NextSiblingElement("item"))
+      items++;
+    s->InsertFirstChild(doc.NewComment((" section " + std::to_string(i) + " ").c_str()));
+    XMLElement *sum = s->InsertNewChildElement("summary");
+    sum->InsertNewChildElement("items")->SetText(items);
+    sum->InsertNewChildElement("ratio")->SetText((double)items / 7.0);
+    sum->InsertNewChildElement("half")->SetText((float)items / 2.0f);
+    sum->InsertNewChildElement("even")->SetText(items % 2 == 0);
+    sum->InsertNewChildElement("u64")->SetText((uint64_t)((uint64_t)items * 0x100000001ull));
+    sum->InsertNewChildElement("i64")->SetText((int64_t)(-(int64_t)items * 0x100000001ll));
+    sum->InsertNewChildElement("u")->SetText((unsigned)items * 3u);
+    sum->InsertNewComment("computed");
+    sum->InsertNewText(" and ");
+    sum->InsertNewUnknown("!ENTITY x \"y\"");
+    XMLElement *first = s->FirstChildElement("item");
+    if (first)
+      s->InsertAfterChild(first, doc.NewElement("after-first"));
+  }
+  doc.InsertAfterChild(doc.FirstChild(), doc.NewDeclaration("xml-stylesheet href=\"catalog.css\""));
+  catalog->SetAttribute("edited", "yes");
+  catalog->SetAttribute("sections", (int64_t)sections.size());
+  catalog->SetAttribute("ratio", 1.0f / 3.0f);
+  printf("edit: %d items seen, %d deleted, %d sold out, %d renamed, %d cdata, %d pruned, %d moved\n", n,
+         deleted, soldout, renamed, cdata, pruned, moved);
+}
+
+/* errors: documents that must not parse, and what the library says. */
+static void errors() {
+  static const char *const bad[] = {
+      "",
+      "   \n  ",
+      "<a>",
+      "<a></b>",
+      "<a x='1' x='2'/>",
+      "<a x=1/>",
+      "<a>&unknown;</a><b/>",
+      "<a><!-- never closed </a>",
+      "<a><![CDATA[ never closed </a>",
+      "<a>text</a><",
+      "<?xml version='1.0'?><a/><?late?>",
+      "<a>\n<b>\n<c>\n</b>\n</a>",
+      "<a b='<'/>",
+      "<1a/>",
+  };
+  for (const char *b : bad) {
+    XMLDocument d;
+    XMLError e = d.Parse(b);
+    printf("error: %-40s -> %s (%d) line %d: %s\n", (std::string("\"") + b + "\"").c_str(),
+           XMLDocument::ErrorIDToName(e), (int)e, d.ErrorLineNum(), d.ErrorStr());
+  }
+  std::string deep;
+  for (int i = 0; i < 150; i++)
+    deep += "<d>";
+  XMLDocument d;
+  printf("error: 150 nested elements -> %s\n", XMLDocument::ErrorIDToName(d.Parse(deep.c_str())));
+  XMLError e = d.LoadFile("no-such-file.xml"); /* before ErrorStr, which it changes */
+  printf("error: missing file -> %s: %s\n", XMLDocument::ErrorIDToName(e), d.ErrorStr());
+}
+
+/* usePlugin: everything the plugin does, through dlopen. */
+static void usePlugin(const char *path, XMLDocument &doc) {
+  void *h = dlopen(path, RTLD_NOW);
+  if (!h) {
+    printf("dlopen %s: %s\n", path, dlerror());
+    exit(1);
+  }
+  typedef XmlPlugin *(*create_fn)(int);
+  create_fn create = (create_fn)dlsym(h, "xmlplug_create");
+  check(create != nullptr, "dlsym xmlplug_create");
+  check(create(XMLPLUG_VERSION + 1) == nullptr, "the plugin refuses another version");
+  XmlPlugin *plug = create(XMLPLUG_VERSION);
+  check(plug != nullptr, "xmlplug_create");
+  printf("plugin: %s (%s)\n", plug->Name().c_str(), typeid(*plug).name());
+
+  XMLElement *catalog = doc.RootElement();
+  std::map<std::string, std::vector<std::string>> idx = plug->Index(*catalog, "id");
+  for (const auto &e : idx)
+    printf("plugin index: %s: %zu ids, first %s, last %s\n", e.first.c_str(), e.second.size(),
+           e.second.front().c_str(), e.second.back().c_str());
+
+  NodeStats st = plug->Stats(doc);
+  printf("plugin stats: %lld elements, %lld attributes, %lld texts, %lld cdata, %lld comments, %lld "
+         "others, %lld text bytes, depth %lld\n",
+         st.elements, st.attributes, st.texts, st.cdata, st.comments, st.others, st.textBytes, st.maxDepth);
+  std::string names;
+  for (const auto &n : st.perName)
+    names += " " + n.first + "=" + std::to_string(n.second);
+  printf("plugin stats names:%s\n", names.c_str());
+
+  Census c;
+  bool ok = plug->Walk(doc, c);
+  printf("plugin walk: %s, hash %016" PRIx64 ", %zu notes\n", ok ? "ok" : "stopped", c.hash.h,
+         c.notes.size());
+  for (const std::string &n : c.notes)
+    printf("  note: %s\n", n.c_str());
+  c.skip = "section";
+  ok = plug->Walk(*catalog, c);
+  printf("plugin walk skipping sections: %s, %zu notes\n", ok ? "ok" : "stopped", c.notes.size());
+
+  Rows rows;
+  for (const auto &e : idx) {
+    std::map<std::string, std::string> row;
+    row["element"] = e.first;
+    row["ids"] = std::to_string(e.second.size());
+    row["first"] = e.second.front();
+    row[""] = e.second.back();
+    rows.push_back(row);
+  }
+  XMLElement *built = plug->Build(catalog, "imported", rows);
+  printf("plugin build: %s rows=%d\n%s", built->Name(), built->IntAttribute("rows"),
+         plug->Print(*built).c_str());
+
+  long long calls = 0;
+  int n = plug->Rewrite(catalog, "title", [&calls](const std::string &t) {
+    calls++;
+    std::string u = t;
+    std::transform(u.begin(), u.end(), u.begin(),
+                   [](char ch) { return (ch >= 'a' && ch <= 'z') ? ch - 32 : ch; });
+    return "[" + u + "]";
+  });
+  printf("plugin rewrite: %d titles, %lld calls\n", n, calls);
+
+  std::vector<std::string> texts;
+  for (XMLElement *s = catalog->FirstChildElement("section"); s; s = s->NextSiblingElement("section"))
+    for (XMLElement *it = s->FirstChildElement("item"); it; it = it->NextSiblingElement("item"))
+      if (const XMLElement *note = it->FirstChildElement("note"))
+        texts.push_back(note->GetText());
+  std::vector<std::pair<std::string, int>> words = plug->Words(texts);
+  printf("plugin words: %zu texts, %zu distinct:", texts.size(), words.size());
+  for (size_t i = 0; i < words.size() && i < 12; i++)
+    printf(" %s=%d", words[i].first.c_str(), words[i].second);
+  printf("\n");
+
+  check(doc.SaveFile("plugin.xml") == XML_SUCCESS, "SaveFile plugin.xml");
+  census("after the plugin", doc);
+  delete plug;
+  fflush(stdout);
+  check(dlclose(h) == 0, "dlclose");
+  printf("plugin closed\n");
+}
+
+int main(int argc, char **argv) {
+  int items = argc > 1 ? atoi(argv[1]) : 6000;
+  const char *plugin = argc > 2 ? argv[2] : "./xmlplug.so";
+  printf("tinyxml2 %d.%d.%d, %d items\n", TINYXML2_MAJOR_VERSION, TINYXML2_MINOR_VERSION,
+         TINYXML2_PATCH_VERSION, items);
+
+  std::string xml = generate(items);
+  writeFile("catalog.xml", xml.data(), xml.size());
+  printf("generated: %zu bytes, hash %016" PRIx64 "\n", xml.size(), hashOf(xml));
+
+  XMLDocument doc;
+  check(doc.Parse(xml.c_str(), xml.size()) == XML_SUCCESS, "parse the catalog");
+  uint64_t first = census("parsed", doc);
+  census("parsed, skipping <parts>", doc, "parts");
+  query(doc.RootElement()).print("query");
+
+  {
+    XMLDocument ws(true, COLLAPSE_WHITESPACE);
+    check(ws.LoadFile("catalog.xml") == XML_SUCCESS, "load collapsed");
+    census("collapsed whitespace", ws);
+    XMLDocument raw(false);
+    check(raw.LoadFile("catalog.xml") == XML_SUCCESS, "load without entities");
+    census("entities unprocessed", raw);
+    std::string p = printed(raw, false);
+    printf("unprocessed print: %zu bytes, hash %016" PRIx64 "\n", p.size(), hashOf(p));
+  }
+
+  XMLHandle hd(&doc);
+  XMLElement *title = hd.FirstChildElement("catalog")
+                          .FirstChildElement("section")
+                          .FirstChildElement("item")
+                          .FirstChildElement("title")
+                          .ToElement();
+  check(title != nullptr, "handle to the first title");
+  printf("first title: %s\n", title->GetText());
+  XMLConstHandle none =
+      XMLConstHandle(&doc).FirstChildElement("catalog").FirstChildElement("nothing").FirstChild();
+  check(none.ToNode() == nullptr, "handle to nothing");
+  const XMLElement *lastItem = doc.RootElement()->LastChildElement("section")->LastChildElement("item");
+  printf("last item: id %s, sku %s, note %s\n", lastItem->Attribute("id"), lastItem->Attribute("sku"),
+         lastItem->Attribute("note"));
+
+  {
+    XMLDocument copy;
+    doc.DeepCopy(&copy);
+    check(printed(copy, true) == printed(doc, true), "a deep copy prints the same");
+    XMLDocument extract;
+    extract.InsertEndChild(doc.RootElement()->FirstChildElement("section")->DeepClone(&extract));
+    check(extract.RootElement()->ShallowEqual(doc.RootElement()->FirstChildElement("section")),
+          "ShallowEqual");
+    check(extract.SaveFile("extract.xml") == XML_SUCCESS, "SaveFile extract.xml");
+    census("extract", extract);
+  }
+
+  edit(doc);
+  uint64_t edited = census("edited", doc);
+  check(edited != first, "editing changed the document");
+  query(doc.RootElement()).print("query after editing");
+
+  std::string pretty = printed(doc, false), compact = printed(doc, true);
+  writeFile("edited.xml", pretty.data(), pretty.size());
+  check(doc.SaveFile("edited-compact.xml", true) == XML_SUCCESS, "SaveFile compact");
+  printf("printed: %zu bytes (hash %016" PRIx64 "), compact %zu bytes (hash %016" PRIx64 ")\n", pretty.size(),
+         hashOf(pretty), compact.size(), hashOf(compact));
+  {
+    FILE *f = fopen("stream.xml", "w");
+    check(f != nullptr, "open stream.xml");
+    XMLPrinter p(f);
+    doc.Print(&p);
+    check(fclose(f) == 0, "close stream.xml");
+  }
+  StringPrinter sp;
+  doc.Print(&sp);
+  writeFile("custom.xml", sp.out.data(), sp.out.size());
+  printf("custom printer: %zu bytes (hash %016" PRIx64 "), %lld writes, %lld putcs, %lld indents, "
+         "CStr %d bytes\n",
+         sp.out.size(), hashOf(sp.out), sp.writes, sp.putcs, sp.spaces, sp.CStrSize());
+
+  {
+    XMLDocument back;
+    check(back.LoadFile("edited-compact.xml") == XML_SUCCESS, "reload the compact print");
+    printf("reloaded compact: %s\n", printed(back, true) == compact ? "identical" : "differs");
+    XMLDocument back2;
+    check(back2.LoadFile("edited.xml") == XML_SUCCESS, "reload the print");
+    printf("reloaded pretty: %s\n", printed(back2, false) == pretty ? "identical" : "differs");
+    XMLDocument back3;
+    check(back3.Parse(sp.out.c_str()) == XML_SUCCESS, "parse the custom print");
+    census("custom print reparsed", back3);
+  }
+
+  {
+    /* a report streamed with the printer's push API, from std::maps */
+    Census c;
+    doc.Accept(&c);
+    XMLPrinter r;
+    r.PushHeader(false, true);
+    r.PushComment("element and attribute counts");
+    r.OpenElement("report");
+    r.PushAttribute("elements", (int)c.names.size());
+    r.PushAttribute("big", (int64_t)-1234567890123ll);
+    r.PushAttribute("ubig", (uint64_t)18446744073709551615ull);
+    r.PushAttribute("unsigned", 4000000000u);
+    r.PushAttribute("ratio", 2.0 / 3.0);
+    r.PushAttribute("ok", true);
+    for (const auto &n : c.names) {
+      r.OpenElement("element");
+      r.PushAttribute("name", n.first.c_str());
+      r.PushText((int64_t)n.second);
+      r.CloseElement();
+    }
+    for (const auto &a : c.attrs) {
+      r.OpenElement("attribute", true);
+      r.PushAttribute("name", a.first.c_str());
+      r.PushText((double)a.second / 3.0);
+      r.CloseElement(true);
+    }
+    r.OpenElement("values");
+    r.PushText(1.5f);
+    r.PushText(" ");
+    r.PushText(false);
+    r.PushText(" ");
+    r.PushText(42u);
+    r.PushText("<cdata & text>", true);
+    r.PushText((uint64_t)1 << 63);
+    r.CloseElement();
+    r.PushUnknown("!unknown");
+    r.PushDeclaration("end");
+    r.CloseElement();
+    writeFile("report.xml", r.CStr(), (size_t)r.CStrSize() - 1);
+    printf("report: %d bytes, hash %016" PRIx64 "\n", r.CStrSize() - 1, hashOf(r.CStr()));
+  }
+
+  errors();
+  usePlugin(plugin, doc);
+  return 0;
+}
