@@ -460,9 +460,6 @@ func TestRunMaxMemory(t *testing.T) {
 		if status != exitLinkFailure || out.Len() != 0 {
 			t.Errorf("--max-memory %s: status %d, stdout %q", limit, status, out.String())
 		}
-		if strings.HasPrefix(errb.String(), "wasmdl: memory: memory: ") {
-			t.Skipf("internal/link does not name the main module when its own memory leaves no room: %q", errb.String())
-		}
 		if !strings.HasPrefix(errb.String(), "wasmdl: main.wasm: ") {
 			t.Errorf("--max-memory %s: stderr %q does not blame main.wasm", limit, errb.String())
 		}
