@@ -173,6 +173,9 @@ func (p *Process) planBatch(b *batch) error {
 		if o.code, o.codeKey, err = p.limitOwnMemory(o); err != nil {
 			return fmt.Errorf("%s: %w", o.name, err)
 		}
+		if o.code, o.codeKey, err = p.interposeCalls(b, o); err != nil {
+			return fmt.Errorf("%s: %w", o.name, err)
+		}
 	}
 	b.hubBytes, b.tramps = h.bytes(), h.tramps
 	return nil

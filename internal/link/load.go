@@ -158,6 +158,10 @@ type batch struct {
 	merged    []byte
 	mergedKey string
 	key       string // the first batch's prelinkKey
+	// interposed lists the functions a library of the batch defines that
+	// an earlier module of its lookup scope also defines: the library's
+	// own calls to them go to that definition (symbols.go).
+	interposed []interposition
 }
 
 // Load reads the main module and its libraries, links them into a new

@@ -105,6 +105,10 @@ type mergeComp struct {
 	elemBase uint32
 	dataBase uint32
 	exports  map[string]uint32 // exported function name -> the object's function index
+	// callTo redirects the object's direct calls of its interposed
+	// functions (by the object's function index) to the merged index of
+	// the interposer's definition.
+	callTo map[uint32]uint32
 }
 
 // constGlobal is the value of global g of c if the merge made it a
@@ -236,6 +240,7 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 	if err := mg.placeFuncs(); err != nil {
 		return nil, err
 	}
+	mg.interpose()
 	if err := mg.defineGlobals(); err != nil {
 		return nil, err
 	}
@@ -629,6 +634,25 @@ func (mg *merger) placeFuncs() error {
 	return nil
 }
 
+// interpose points each interposed function's calls at the interposer's
+// definition (see interposition): a direct call in the merged module.
+func (mg *merger) interpose() {
+	for _, ip := range mg.b.interposed {
+		c, d := mg.byObj[ip.o], mg.byObj[ip.def]
+		if c == nil || d == nil {
+			continue
+		}
+		di, ok := d.exports[ip.name]
+		if !ok || int(di) >= len(d.funcs) {
+			continue
+		}
+		if c.callTo == nil {
+			c.callTo = map[uint32]uint32{}
+		}
+		c.callTo[ip.fn] = d.funcs[di]
+	}
+}
+
 // resolve finds the merged index of function i of c; a binding to another
 // object's export follows that export, which may itself be an import.
 func (mg *merger) resolve(c *mergeComp, i uint32, extraBase uint32, depth int) (uint32, error) {
@@ -846,7 +870,11 @@ func (mg *merger) rewrite(out []byte, c *mergeComp, j int) ([]byte, error) {
 			if in.Imm >= uint64(len(c.funcs)) {
 				return bad("function", in.Imm)
 			}
-			enc = wasmfile.AppendU32(append(enc, byte(op)), c.funcs[in.Imm])
+			target := c.funcs[in.Imm]
+			if to, ok := c.callTo[uint32(in.Imm)]; ok && op != wasmfile.OpRefFunc {
+				target = to
+			}
+			enc = wasmfile.AppendU32(append(enc, byte(op)), target)
 		case wasmfile.OpMemorySize:
 			if in.Imm != 0 || mg.memorySize < 0 {
 				return nil
@@ -1179,7 +1207,7 @@ func (mg *merger) exports(step uint32) error {
 // out is ignored and rebuilt.
 
 // mergeCacheVersion changes whenever the merge's output would.
-const mergeCacheVersion = "wasmdl-merged-5"
+const mergeCacheVersion = "wasmdl-merged-6"
 
 func (l *Linker) mergeCachePath(key string) string {
 	if l.cfg.CacheDir == "" || key == "" {

@@ -6,6 +6,7 @@ package link
 import (
 	"fmt"
 
+	"github.com/wasmdl/wasmdl/internal/wasmedit"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
@@ -159,7 +160,9 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 	idx := p.scopeIndex(b)
 	b.gotMem, b.gotFunc = map[string]uint32{}, map[string]uint32{}
 	b.funcs = map[*object]map[string]*funcBinding{}
+	b.interposed = nil
 	for _, o := range b.instOrder {
+		p.findInterpositions(b, idx, o)
 		funcs := map[string]*funcBinding{}
 		b.funcs[o] = funcs
 		f := o.info.file
@@ -277,6 +280,80 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 		}
 	}
 	return errs
+}
+
+// interposition is a function o defines and calls that an earlier module
+// of o's lookup scope, def, also defines with the same type. Under ld.so a
+// library's calls to its own exported functions go through the PLT, so
+// the first definition in the scope (the main's, a preload's, an earlier
+// library's) is the one that runs. wasm-ld binds those calls directly, so
+// the loader redirects them: the merge calls def's function instead, a
+// separate instance calls through def's table slot.
+type interposition struct {
+	o, def *object
+	fn     uint32 // o's function index
+	name   string
+}
+
+// findInterpositions records, for o (not the main: an executable's own
+// calls are never interposed), every exported function an earlier module
+// of the scope defines too. A definition of another type is a different
+// function that happens to share the name (a library's own log next to
+// libm's, say); calling it through the wrong type would trap, so o keeps
+// its own. wasmdl's host functions are never interposed on.
+func (p *Process) findInterpositions(b *batch, idx symbolIndex, o *object) {
+	if o.isMain {
+		return
+	}
+	for _, name := range o.info.funcSymbols() {
+		def := idx.fn(name)
+		if def == nil || def == o {
+			continue
+		}
+		if _, host := p.l.isHostFunc(name); host {
+			continue
+		}
+		if !def.info.funcType[name].Equal(o.info.funcType[name]) {
+			continue
+		}
+		b.interposed = append(b.interposed, interposition{o: o, def: def, fn: o.info.symbols[name].Index, name: name})
+		o.addRelDep(def) // o calls def's function: def stays while o does, as for an import
+		if p.l.tracing("bindings") {
+			b.bindTrace = append(b.bindTrace, bindTrace{line: fmt.Sprintf("%s: its own calls to %s -> %s (interposed)", o.name, name, def.name)})
+		}
+	}
+}
+
+// interposeCalls redirects o's own calls to its interposed functions
+// through the interposer's table slot, on top of its renamed code (the
+// merge does it with direct calls instead). The result depends on the
+// module and the slots.
+func (p *Process) interposeCalls(b *batch, o *object) ([]byte, string, error) {
+	var redirects []wasmedit.Redirect
+	for _, ip := range b.interposed {
+		if ip.o == o {
+			redirects = append(redirects, wasmedit.Redirect{Func: ip.fn, Slot: p.canonicalSlot(b, ip.def, ip.name)})
+		}
+	}
+	if len(redirects) == 0 {
+		return o.code, o.codeKey, nil
+	}
+	f := o.info.file
+	shared := p.shared[wasmfile.NameTable]
+	if shared.private || f.NumImportedTables()+uint32(len(f.Tables)) > 1 ||
+		(len(f.Tables) == 1 && shared.provider != o) {
+		return o.code, o.codeKey, nil // no shared table to call through: o keeps its own
+	}
+	// A PIC library imports the process's table as its only table, or
+	// has none (nothing of its own is called through it) and gets one.
+	table := wasmedit.Table{Module: p.sharedModName(wasmfile.NameTable), Name: shared.export}
+	key := o.codeKey + "/interpose"
+	for _, r := range redirects {
+		key += fmt.Sprintf(":%d@%d", r.Func, r.Slot)
+	}
+	key = contentKey([]byte(key))
+	data, err := p.l.rewritten(key, func() ([]byte, error) { return wasmedit.RedirectCalls(o.code, table, redirects) })
+	return data, key, err
 }
 
 // bindTrace is one line of the bindings trace (WASMDL_DEBUG=bindings). A

@@ -6,6 +6,7 @@ package wasmedit
 import (
 	"fmt"
 
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
@@ -45,32 +46,148 @@ func RedirectMemorySize(module []byte, body []byte) ([]byte, error) {
 		return nil, err
 	}
 	sizeType := wasmfile.FuncType{Results: []wasmfile.ValType{wasmfile.I32}}
-	typeIdx, newType := uint32(len(f.Types)), true
-	for i, t := range f.Types {
-		if t.Equal(sizeType) {
-			typeIdx, newType = uint32(i), false
-			break
+	call := wasmfile.AppendU32([]byte{byte(wasmfile.OpCall)}, f.NumImportedFuncs()+uint32(len(f.Funcs)))
+	return appendFuncs(f, []newFunc{{sizeType, body}}, nil, func(in *wasmfile.Instr) []byte {
+		if in.Op == wasmfile.OpMemorySize && in.Imm == 0 {
+			return call
 		}
+		return nil
+	})
+}
+
+// Table is the function table redirected calls go through: table Index
+// of the module, or, for a module without any table, a new import
+// Module.Name of a funcref table (it becomes table 0; no other index
+// changes).
+type Table struct {
+	Index        uint32
+	Module, Name string
+}
+
+// tableImport encodes an import section entry for a funcref table with
+// no minimum size.
+func tableImport(module, name string) []byte {
+	e := wasmfile.AppendU32(nil, uint32(len(module)))
+	e = append(e, module...)
+	e = wasmfile.AppendU32(e, uint32(len(name)))
+	e = append(e, name...)
+	return append(e, byte(wasmfile.KindTable), 0x70, 0x00, 0x00)
+}
+
+// Redirect names a function whose direct calls go elsewhere: to whatever
+// function table slot Slot holds.
+type Redirect struct {
+	Func uint32 // function index (imports first) of a defined function
+	Slot uint32 // absolute table slot of the function to call instead
+}
+
+// RedirectCalls returns a copy of module in which every call and
+// return_call of each redirected function calls instead a new function of
+// the same type that passes its arguments on to the function in the
+// redirect's table slot (call_indirect on the given table). Everything else,
+// the function itself, its exports and its table entries included, is
+// unchanged: this is how a library's own calls to a function that an
+// earlier module in the global scope also defines go to that definition,
+// as ld.so binds them. The new functions are appended, so no index changes.
+func RedirectCalls(module []byte, table Table, redirects []Redirect) ([]byte, error) {
+	f, err := wasmfile.Options{SkipNames: true}.Parse(module)
+	if err != nil {
+		return nil, err
 	}
-	fnIdx := f.NumImportedFuncs() + uint32(len(f.Funcs))
+	var imports [][]byte
+	tableIdx := table.Index
+	if tables := f.NumImportedTables() + uint32(len(f.Tables)); tables == 0 {
+		imports = append(imports, tableImport(table.Module, table.Name))
+		tableIdx = 0
+	} else if tableIdx >= tables {
+		return nil, fmt.Errorf("wasmedit: module has no table %d", tableIdx)
+	}
+	first := f.NumImportedFuncs() + uint32(len(f.Funcs))
+	to := make(map[uint64]uint32, len(redirects))
+	funcs := make([]newFunc, 0, len(redirects))
+	for _, r := range redirects {
+		d := uint64(r.Func) - uint64(f.NumImportedFuncs())
+		if r.Func < f.NumImportedFuncs() || d >= uint64(len(f.Funcs)) {
+			return nil, fmt.Errorf("wasmedit: function %d is not a defined function", r.Func)
+		}
+		if _, dup := to[uint64(r.Func)]; dup {
+			return nil, fmt.Errorf("wasmedit: function %d redirected twice", r.Func)
+		}
+		typeIdx := f.Funcs[d]
+		typ := f.Types[typeIdx]
+		body := wasmgen.LocalGets(nil, len(typ.Params))
+		body = wasmgen.I32Const(body, int32(r.Slot))
+		body = wasmgen.CallIndirect(body, typeIdx, tableIdx)
+		to[uint64(r.Func)] = first + uint32(len(funcs))
+		funcs = append(funcs, newFunc{typ, body})
+	}
+	return appendFuncs(f, funcs, imports, func(in *wasmfile.Instr) []byte {
+		if in.Op != wasmfile.OpCall && in.Op != wasmfile.OpReturnCall {
+			return nil
+		}
+		if stub, ok := to[in.Imm]; ok {
+			return wasmfile.AppendU32([]byte{byte(in.Op)}, stub)
+		}
+		return nil
+	})
+}
+
+// newFunc is a function an edit appends: its type and its body (code
+// without locals and without the final end).
+type newFunc struct {
+	typ  wasmfile.FuncType
+	body []byte
+}
+
+// appendFuncs re-encodes f with funcs appended after its own functions
+// (their types after its types when it has no equal one) and every
+// instruction for which replace returns bytes replaced by them. Sections
+// other than the type, function and code sections are copied as they are.
+func appendFuncs(f *wasmfile.File, funcs []newFunc, imports [][]byte, replace func(*wasmfile.Instr) []byte) ([]byte, error) {
+	types := f.Types
+	var addTypes [][]byte
+	funcTypes := make([]uint32, len(funcs))
+	for i, nf := range funcs {
+		idx := -1
+		for j, t := range types {
+			if t.Equal(nf.typ) {
+				idx = j
+				break
+			}
+		}
+		if idx < 0 {
+			idx = len(types)
+			types = append(types[:len(types):len(types)], nf.typ)
+			addTypes = append(addTypes, encodeFuncType(nf.typ))
+		}
+		funcTypes[i] = uint32(idx)
+	}
 	raw := f.Raw()
 	out := make([]byte, 0, len(raw)+len(raw)/16+64)
 	out = append(out, raw[:8]...)
-	seenType, seenFunc, seenCode := false, false, false
+	seenType, seenFunc, seenCode, seenImport := false, false, false, len(imports) == 0
 	for _, s := range f.Sections {
 		payload := raw[s.DataOffset : s.DataOffset+int64(s.Size)]
+		var err error
 		switch s.ID {
+		case wasmfile.SectionImport:
+			seenImport = true
+			for _, im := range imports {
+				payload = appendEntry(payload, im)
+			}
 		case wasmfile.SectionType:
 			seenType = true
-			if newType {
-				payload = appendEntry(payload, []byte{0x60, 0x00, 0x01, byte(wasmfile.I32)})
+			for _, t := range addTypes {
+				payload = appendEntry(payload, t)
 			}
 		case wasmfile.SectionFunction:
 			seenFunc = true
-			payload = appendEntry(payload, wasmfile.AppendU32(nil, typeIdx))
+			for _, ti := range funcTypes {
+				payload = appendEntry(payload, wasmfile.AppendU32(nil, ti))
+			}
 		case wasmfile.SectionCode:
 			seenCode = true
-			if payload, err = redirectCode(f, fnIdx, body); err != nil {
+			if payload, err = rewriteCode(f, funcs, replace); err != nil {
 				return nil, err
 			}
 		}
@@ -85,7 +202,23 @@ func RedirectMemorySize(module []byte, body []byte) ([]byte, error) {
 	if !seenType || !seenFunc || !seenCode {
 		return nil, fmt.Errorf("wasmedit: module has no function bodies to rewrite")
 	}
+	if !seenImport {
+		return nil, fmt.Errorf("wasmedit: module has no import section to add to")
+	}
 	return out, nil
+}
+
+// encodeFuncType encodes t as a type section entry.
+func encodeFuncType(t wasmfile.FuncType) []byte {
+	e := wasmfile.AppendU32([]byte{0x60}, uint32(len(t.Params)))
+	for _, v := range t.Params {
+		e = append(e, byte(v))
+	}
+	e = wasmfile.AppendU32(e, uint32(len(t.Results)))
+	for _, v := range t.Results {
+		e = append(e, byte(v))
+	}
+	return e
 }
 
 // appendEntry adds one encoded entry to a vector section payload.
@@ -96,11 +229,10 @@ func appendEntry(payload, entry []byte) []byte {
 	return append(out, entry...)
 }
 
-// redirectCode re-encodes the code section with memory.size replaced by
-// calls to function fnIdx, and that function's body appended.
-func redirectCode(f *wasmfile.File, fnIdx uint32, body []byte) ([]byte, error) {
-	call := wasmfile.AppendU32([]byte{0x10}, fnIdx)
-	out := wasmfile.AppendU32(nil, uint32(len(f.Code)+1))
+// rewriteCode re-encodes the code section with the instructions replace
+// chooses replaced, and funcs' bodies appended.
+func rewriteCode(f *wasmfile.File, funcs []newFunc, replace func(*wasmfile.Instr) []byte) ([]byte, error) {
+	out := wasmfile.AppendU32(nil, uint32(len(f.Code)+len(funcs)))
 	var buf []byte
 	for j := range f.Code {
 		raw := f.Code[j].Bytes()
@@ -108,12 +240,13 @@ func redirectCode(f *wasmfile.File, fnIdx uint32, body []byte) ([]byte, error) {
 		buf = buf[:0]
 		last := 0
 		err := f.EachInstruction(j, func(in *wasmfile.Instr) error {
-			if in.Op != wasmfile.OpMemorySize || in.Imm != 0 {
+			enc := replace(in)
+			if enc == nil {
 				return nil
 			}
 			at, end := int(in.Off-base), int(in.End-base)
 			buf = append(buf, raw[last:at]...)
-			buf = append(buf, call...)
+			buf = append(buf, enc...)
 			last = end
 			return nil
 		})
@@ -129,10 +262,13 @@ func redirectCode(f *wasmfile.File, fnIdx uint32, body []byte) ([]byte, error) {
 		out = wasmfile.AppendU32(out, uint32(len(buf)))
 		out = append(out, buf...)
 	}
-	fn := append([]byte{0x00}, body...) // no locals
-	fn = append(fn, 0x0b)
-	out = wasmfile.AppendU32(out, uint32(len(fn)))
-	return append(out, fn...), nil
+	for _, nf := range funcs {
+		fn := append([]byte{0x00}, nf.body...) // no locals
+		fn = append(fn, 0x0b)
+		out = wasmfile.AppendU32(out, uint32(len(fn)))
+		out = append(out, fn...)
+	}
+	return out, nil
 }
 
 // readU32 decodes the LEB128 number at the start of b (already validated

@@ -126,3 +126,73 @@ func TestUsesMemorySize(t *testing.T) {
 		t.Error("memory.size seen in a module without it")
 	}
 }
+
+// TestRedirectCalls: a module's own calls of a redirected function go to
+// the function in a table slot of the host's table, through the module's
+// table or through one the edit imports; the function itself, called from
+// outside, and calls of other functions are unchanged.
+func TestRedirectCalls(t *testing.T) {
+	ctx := context.Background()
+	i32 := wasmfile.I32
+	unary := wasmfile.FuncType{Params: []wasmfile.ValType{i32}, Results: []wasmfile.ValType{i32}}
+	for _, withTable := range []bool{false, true} {
+		rt := wazero.NewRuntime(ctx)
+		// The host: a table whose slot 3 holds other(x) = x + 100.
+		var host wasmgen.Module
+		host.Export("table", wasmfile.KindTable, host.Table(wasmfile.Limits{Min: 4}))
+		other := host.Func(unary, append(wasmgen.LocalGet(nil, 0), append(wasmgen.I32Const(nil, 100), 0x6a)...))
+		host.ActiveElem(3, []uint32{other})
+		host.Export("unused", wasmfile.KindFunc, other)
+		if _, err := rt.InstantiateWithConfig(ctx, host.Bytes(), wazero.NewModuleConfig().WithName("host")); err != nil {
+			t.Fatal(err)
+		}
+		var lib wasmgen.Module
+		lib.ImportFunc("host", "unused", unary) // an imported function shifts defined indices
+		if withTable {
+			lib.ImportTable("host", "table", 0)
+		}
+		own := lib.Func(unary, append(wasmgen.LocalGet(nil, 0), append(wasmgen.I32Const(nil, 1), 0x6a)...))
+		lib.Export("own", wasmfile.KindFunc, own)
+		// caller(x) = own(x) * 10; plain(x) = x
+		lib.Export("caller", wasmfile.KindFunc, lib.Func(unary,
+			append(wasmgen.Call(wasmgen.LocalGet(nil, 0), own), append(wasmgen.I32Const(nil, 10), 0x6c)...)))
+		lib.Export("plain", wasmfile.KindFunc, lib.Func(unary, wasmgen.LocalGet(nil, 0)))
+		mod := lib.Bytes()
+		out, err := RedirectCalls(mod, Table{Module: "host", Name: "table"}, []Redirect{{Func: own, Slot: 3}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := wasmfile.Parse(out)
+		if err != nil {
+			t.Fatalf("rewritten module does not parse: %v", err)
+		}
+		if g.NumImportedTables() != 1 {
+			t.Errorf("withTable=%t: %d imported tables, want 1", withTable, g.NumImportedTables())
+		}
+		inst, err := rt.Instantiate(ctx, out)
+		if err != nil {
+			t.Fatalf("withTable=%t: %v", withTable, err)
+		}
+		call := func(name string, x uint64) uint64 {
+			t.Helper()
+			res, err := inst.ExportedFunction(name).Call(ctx, x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res[0]
+		}
+		if got := call("caller", 5); got != 1050 {
+			t.Errorf("withTable=%t: caller(5) = %d, want (5+100)*10", withTable, got)
+		}
+		if got := call("own", 5); got != 6 {
+			t.Errorf("withTable=%t: own(5) = %d, want its own 6", withTable, got)
+		}
+		if got := call("plain", 5); got != 5 {
+			t.Errorf("withTable=%t: plain(5) = %d", withTable, got)
+		}
+		rt.Close(ctx)
+	}
+	if _, err := RedirectCalls(sizeModule(t, false), Table{}, []Redirect{{Func: 99, Slot: 0}}); err == nil {
+		t.Error("a redirect of a function the module does not define was accepted")
+	}
+}

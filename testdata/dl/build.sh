@@ -145,6 +145,15 @@ ok() = 7
 dlclose = 0
 EOF
 
+say interpose
+at interpose
+lib libfirst.so "first.c first_defs.c"
+lib libsecond.so "second.c second_defs.c"
+lib libplug.so "plug.c plug_defs.c"
+lib libhooka.so hooka.c
+lib libhookb.so "hookb.c hookb_defs.c"
+prog libfirst.so libsecond.so
+
 say plugin # for the Go API tests and examples: plugins, and a libc main that serves them
 at plugin
 solib libplugin.so plugin.c

@@ -1,0 +1,1 @@
+const char *hook(void) { return "hookb"; }

@@ -1,0 +1,1 @@
+const char *tag(void) { return "second's tag"; }
