@@ -13,6 +13,7 @@ import (
 const (
 	hostWeakMissing = "weak_missing"
 	hostExitRunner  = "__wasmdl_run_exit"
+	hostLazyBind    = "lazy_bind"
 )
 
 // messages interns the messages of calls that must trap (undefined weak
@@ -90,6 +91,13 @@ func (l *Linker) hostFuncs() []hostFunc {
 		{name: hostWeakMissing, params: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
 			panic(&WeakCallError{Msg: l.messages.text(int32(stack[0]))})
 		}},
+		{name: hostLazyBind, params: []api.ValueType{i32}, results: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
+			id := int32(uint32(stack[0]))
+			if p == nil {
+				panic(&WeakCallError{Msg: l.messages.text(id)})
+			}
+			stack[0] = uint64(p.lazyBind(ctx, id))
+		}},
 		{name: hostUncaught, params: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
 			tag := "?"
 			if p != nil && int(stack[0]) < len(p.guardTags) {
@@ -150,7 +158,9 @@ func (l *Linker) instantiateHosts(ctx context.Context) error {
 				if p == nil {
 					panic(fmt.Errorf("%s called from a module wasmdl did not load", h.name))
 				}
-				h.byObject(ctx, p, p.mergedObject(caller, stack[n]), stack)
+				// An i32 argument: wazero leaves the upper half of its
+				// stack slot undefined.
+				h.byObject(ctx, p, p.mergedObject(caller, uint64(uint32(stack[n]))), stack)
 			}), append(append([]api.ValueType{}, h.params...), api.ValueTypeI32), h.results).Export(h.name + callerSuffix)
 		}
 		cm, err := b.Compile(ctx)
@@ -190,10 +200,12 @@ func (l *Linker) instantiateWASI(ctx context.Context) (api.Module, error) {
 			if p != nil && p.wasiOwner != nil {
 				target = p.wasiOwner
 			}
-			if p != nil && name == "proc_exit" {
+			if p != nil && name == "proc_exit" && !p.finiArmed {
 				// The main's exit ran its own atexit handlers and flushed
 				// stdio; libraries' handlers run now, then stdio is flushed
-				// again for what they printed.
+				// again for what they printed. (With the runner armFini
+				// entered in libc's list, exit has run them already, and
+				// _Exit must not.)
 				p.runAllExitFuncs(ctx)
 			}
 			impl.Call(ctx, target, stack)
@@ -217,7 +229,7 @@ func (l *Linker) processOf(m api.Module) *Process {
 // signature.
 func (l *Linker) isHostFunc(name string) (wasmfile.FuncType, bool) {
 	switch name {
-	case hostWeakMissing, hostExitRunner, hostUncaught:
+	case hostWeakMissing, hostExitRunner, hostUncaught, hostLazyBind:
 		return wasmfile.FuncType{}, false // the loader's own, not for guests' imports
 	}
 	return l.hostType(name)
