@@ -276,6 +276,10 @@ solib libweakcall.so weakcall.c
 errprog libweakcall.so
 echo 134 >expected.exit # a trap, like a native crash in abort()
 
+at link/errors/lazycall
+solib liblazy.so lazy.c
+EXTRA_CFLAGS=-I../../../../guest/include errprog # dlopens liblazy.so with RTLD_LAZY
+
 
 # ---------------------------------------------------------------- eh/ ----
 

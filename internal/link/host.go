@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -62,11 +63,28 @@ func (m *messages) text(id int32) string {
 }
 
 // WeakCallError is the trap raised when a program calls a weak function
-// that no module defines.
-type WeakCallError struct{ Msg string }
+// that no module defines, or (Lookup) a function an RTLD_LAZY library
+// imports that is still undefined when called.
+type WeakCallError struct {
+	Msg    string
+	Lookup bool
+}
 
 // Error implements error.
 func (e *WeakCallError) Error() string { return e.Msg }
+
+// Unwrap makes a failed lazy lookup match ErrSymbolLookup.
+func (e *WeakCallError) Unwrap() error {
+	if e.Lookup {
+		return ErrSymbolLookup
+	}
+	return nil
+}
+
+// ErrSymbolLookup is wrapped by the error of a call to a function an
+// RTLD_LAZY library imports that no module in its scope defines: ld.so's
+// "symbol lookup error", which ends a native process with status 127.
+var ErrSymbolLookup = errors.New("symbol lookup error")
 
 // hostFuncs are the functions of wasmdl's host module, shared by every
 // process of a Linker; each finds its process from the calling module.
@@ -94,7 +112,7 @@ func (l *Linker) hostFuncs() []hostFunc {
 		{name: hostLazyBind, params: []api.ValueType{i32}, results: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
 			id := int32(uint32(stack[0]))
 			if p == nil {
-				panic(&WeakCallError{Msg: l.messages.text(id)})
+				panic(&WeakCallError{Msg: l.messages.text(id), Lookup: true})
 			}
 			stack[0] = uint64(p.lazyBind(ctx, id))
 		}},

@@ -835,7 +835,7 @@ func (p *Process) noteLazy(id int32, r lazyRef) {
 // opened with RTLD_GLOBAL since may define it) and returns its table slot,
 // or traps with ld.so's "symbol lookup error" when it is still undefined.
 func (p *Process) lazyBind(ctx context.Context, id int32) uint32 {
-	fail := func() { panic(&WeakCallError{Msg: p.l.messages.text(id)}) }
+	fail := func() { panic(&WeakCallError{Msg: p.l.messages.text(id), Lookup: true}) }
 	r, ok := p.lazyRefs[id]
 	if !ok || r.o.state == stateClosed {
 		fail()
