@@ -37,6 +37,11 @@ var ErrDead = errors.New("the process is dead")
 // entry point (_start, __main_void, __main_argc_argv or main).
 var ErrNoEntry = link.ErrNoEntry
 
+// ErrSymbolLookup is wrapped by the error of [Process.Run] (or of a call)
+// when the program calls a function that a library opened with RTLD_LAZY
+// imports and that is still undefined: ld.so's "symbol lookup error".
+var ErrSymbolLookup = link.ErrSymbolLookup
+
 // LoadError is every problem found while loading a program or opening a
 // library: all missing libraries and undefined symbols are reported
 // together, as ld.so does.

@@ -134,6 +134,32 @@ at link/weak
 lib libweaklib.so weaklib.c
 prog libweaklib.so
 
+at link/interpose
+lib libfirst.so first.c
+lib libsecond.so second.c
+prog libfirst.so libsecond.so
+
+at link/finiorder
+lib libfbase.so base.c
+lib libfl.so l.c libfbase.so
+lib libfr.so r.c libfbase.so
+lib libfprio.so prio.c libfl.so libfr.so
+prog libfprio.so
+
+at link/abi
+lib libfmt.so fmt.c
+lib libva.so va.c libfmt.so
+prog libva.so libfmt.so -Wl,--export=vsnprintf
+
+at link/libcstate
+lib libstate.so state.c
+prog libstate.so -Wl,--export=errno -Wl,--export=strtol -Wl,--export=strtok -Wl,--export=setenv \
+  -Wl,--export=rand -Wl,--export=srand
+
+at link/bigbss
+lib libbigbss.so big.c
+prog libbigbss.so -Wl,--export=calloc
+
 at link/diamond
 lib libbase.so base.c
 lib libl.so l.c libbase.so
@@ -186,6 +212,10 @@ prog libcode.so
 at link/exitlib
 lib libquit.so quit.c
 prog libquit.so
+
+at link/quickexit
+lib libquick.so quick.c
+prog libquick.so -Wl,--export=_Exit
 
 at link/args
 lib libshow.so show.c
@@ -245,6 +275,10 @@ at link/errors/weakcall
 solib libweakcall.so weakcall.c
 errprog libweakcall.so
 echo 134 >expected.exit # a trap, like a native crash in abort()
+
+at link/errors/lazycall
+solib liblazy.so lazy.c
+EXTRA_CFLAGS=-I../../../../guest/include errprog # dlopens liblazy.so with RTLD_LAZY
 
 
 # ---------------------------------------------------------------- eh/ ----
@@ -342,5 +376,11 @@ cxxlib libshape.so shape.cpp
 cxxlib libpoly.so poly.cpp libshape.so
 cxxlib libplugin.so plugin.cpp libpoly.so libshape.so
 cxxmain main.cpp libshape.so libpoly.so -- libplugin.so
+
+say cxx/statics
+at cxx/statics
+cxxlib libcounter.so counter.cpp
+cxxlib libsplugin.so plugin.cpp libcounter.so
+cxxmain main.cpp libcounter.so -- libsplugin.so
 
 say done

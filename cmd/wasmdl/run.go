@@ -57,7 +57,8 @@ dlerror, dladdr). Every other import must be defined by one of the modules.
 Exit status:
   the program's own, when it returns from its entry point or calls exit;
   127  MAIN or a library cannot be loaded or linked: every problem is
-       reported, in ld.so's words, before anything runs;
+       reported, in ld.so's words, before anything runs; also a call to a
+       function an RTLD_LAZY library imports that is still undefined;
   134  the program trapped: the trap and the wasm backtrace are printed;
   2    usage error (a flag, WASMDL_DEBUG, a --dir folder that does not exist).
 
@@ -280,6 +281,9 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		printError(stderr, err.Error())
+		if errors.Is(err, wasmdl.ErrSymbolLookup) {
+			return exitLinkFailure // ld.so ends a failed lazy binding so
+		}
 		return exitTrap
 	}
 	return status

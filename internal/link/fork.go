@@ -190,7 +190,7 @@ func (c *Process) copyState(p *Process) {
 	for i := range c.lateFills {
 		c.lateFills[i].def = obj(c.lateFills[i].def)
 	}
-	c.ran, c.exited = p.ran, p.exited
+	c.ran, c.exited, c.finalizing, c.finiArmed = p.ran, p.exited, p.finalizing, p.finiArmed
 	c.dlError, c.dlErrorBuf, c.exiting, c.exitSeq, c.exitNextID = p.dlError, p.dlErrorBuf, p.exiting, p.exitSeq, p.exitNextID
 	c.exitRefs = make(map[uint32]exitRef, len(p.exitRefs))
 	for id, r := range p.exitRefs {

@@ -49,7 +49,7 @@ type funcBinding struct {
 	typ  wasmfile.FuncType
 	kind bindKind
 	def  *object // bindDirect, bindTrampoline
-	id   int32   // bindMissingWeak: its message (Linker.messages)
+	id   int32   // bindMissingWeak, bindLazy: its message (Linker.messages)
 }
 
 type bindKind int
@@ -60,6 +60,7 @@ const (
 	bindHost                        // a wasmdl host function (libdl)
 	bindMissingWeak                 // weak and undefined: trap with the name when called
 	bindSjlj                        // the loader's setjmp/longjmp runtime (exceptions.go)
+	bindLazy                        // undefined under RTLD_LAZY: looked up when called (Process.lazyBind)
 )
 
 // sharedItem names where one of the process-wide items comes from.
@@ -98,6 +99,7 @@ type hubFunc struct {
 	tramp  int   // index into tramps, or -1
 	trapID int32 // for stubs that trap
 	slot   int64 // call through this slot of the shared table, or -1
+	lazy   bool  // a lazy binding: call the slot hostLazyBind(trapID) returns
 }
 
 type hubGlobal struct {
@@ -129,6 +131,20 @@ func (h *hub) trampoline(b *funcBinding) [2]string {
 	return [2]string{hubModule, export}
 }
 
+// lazyStub is the function an RTLD_LAZY library calls for an undefined
+// function: it asks the loader for the definition's slot at each call (a
+// library opened later with RTLD_GLOBAL may define it, as under glibc's
+// lazy binding) and calls it, or traps naming the symbol.
+func (h *hub) lazyStub(b *funcBinding) [2]string {
+	export := fmt.Sprintf("l:%d:%s", b.id, b.typ)
+	if !h.exports[export] {
+		h.exports[export] = true
+		h.funcs = append(h.funcs, hubFunc{export: export, typ: b.typ, tramp: -1, trapID: b.id, slot: -1, lazy: true})
+		h.sharedTable = true
+	}
+	return [2]string{hubModule, export}
+}
+
 func (h *hub) trap(b *funcBinding) [2]string {
 	export := fmt.Sprintf("w:%d", b.id)
 	if !h.exports[export] {
@@ -154,15 +170,22 @@ func (h *hub) slotCall(b *funcBinding, slot uint32) [2]string {
 // bindings, so it is the same from run to run and hits the compilation cache.
 func (h *hub) bytes() []byte {
 	m := &h.m
-	needTrap := false
+	needTrap, needLazy := false, false
 	for _, f := range h.funcs {
 		if f.tramp < 0 && f.slot < 0 {
-			needTrap = true
+			if f.lazy {
+				needLazy = true
+			} else {
+				needTrap = true
+			}
 		}
 	}
-	var trap uint32
+	var trap, lazy uint32
 	if needTrap {
 		trap = m.ImportFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
+	}
+	if needLazy {
+		lazy = m.ImportFunc(modHost, hostLazyBind, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}, Results: []wasmfile.ValType{wasmfile.I32}})
 	}
 	var shared uint32
 	if h.sharedTable {
@@ -188,6 +211,11 @@ func (h *hub) bytes() []byte {
 			body = wasmgen.LocalGets(body, len(f.typ.Params))
 			body = wasmgen.I32Const(body, int32(f.tramp))
 			body = wasmgen.CallIndirect(body, m.Type(f.typ), tab)
+		case f.lazy:
+			body = wasmgen.LocalGets(body, len(f.typ.Params))
+			body = wasmgen.I32Const(body, f.trapID)
+			body = wasmgen.Call(body, lazy)
+			body = wasmgen.CallIndirect(body, m.Type(f.typ), shared)
 		default:
 			body = wasmgen.I32Const(body, f.trapID)
 			body = wasmgen.Call(body, trap)
@@ -261,6 +289,9 @@ func (p *Process) planImports(o *object, k int, funcs map[string]*funcBinding, h
 				renames[i] = h.trampoline(b)
 			case bindMissingWeak:
 				renames[i] = h.trap(b)
+			case bindLazy:
+				renames[i] = h.lazyStub(b)
+				p.noteLazy(b.id, lazyRef{o, b.name, b.typ})
 			}
 		case wasmfile.RoleOther:
 			return nil, nil, fmt.Errorf("%s: unsupported import env.%s (%s)", o.name, im.Name, im.Kind)

@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -13,6 +14,7 @@ import (
 const (
 	hostWeakMissing = "weak_missing"
 	hostExitRunner  = "__wasmdl_run_exit"
+	hostLazyBind    = "lazy_bind"
 )
 
 // messages interns the messages of calls that must trap (undefined weak
@@ -61,11 +63,28 @@ func (m *messages) text(id int32) string {
 }
 
 // WeakCallError is the trap raised when a program calls a weak function
-// that no module defines.
-type WeakCallError struct{ Msg string }
+// that no module defines, or (Lookup) a function an RTLD_LAZY library
+// imports that is still undefined when called.
+type WeakCallError struct {
+	Msg    string
+	Lookup bool
+}
 
 // Error implements error.
 func (e *WeakCallError) Error() string { return e.Msg }
+
+// Unwrap makes a failed lazy lookup match ErrSymbolLookup.
+func (e *WeakCallError) Unwrap() error {
+	if e.Lookup {
+		return ErrSymbolLookup
+	}
+	return nil
+}
+
+// ErrSymbolLookup is wrapped by the error of a call to a function an
+// RTLD_LAZY library imports that no module in its scope defines: ld.so's
+// "symbol lookup error", which ends a native process with status 127.
+var ErrSymbolLookup = errors.New("symbol lookup error")
 
 // hostFuncs are the functions of wasmdl's host module, shared by every
 // process of a Linker; each finds its process from the calling module.
@@ -89,6 +108,13 @@ func (l *Linker) hostFuncs() []hostFunc {
 	fs := []hostFunc{
 		{name: hostWeakMissing, params: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
 			panic(&WeakCallError{Msg: l.messages.text(int32(stack[0]))})
+		}},
+		{name: hostLazyBind, params: []api.ValueType{i32}, results: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
+			id := int32(uint32(stack[0]))
+			if p == nil {
+				panic(&WeakCallError{Msg: l.messages.text(id), Lookup: true})
+			}
+			stack[0] = uint64(p.lazyBind(ctx, id))
 		}},
 		{name: hostUncaught, params: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
 			tag := "?"
@@ -150,7 +176,9 @@ func (l *Linker) instantiateHosts(ctx context.Context) error {
 				if p == nil {
 					panic(fmt.Errorf("%s called from a module wasmdl did not load", h.name))
 				}
-				h.byObject(ctx, p, p.mergedObject(caller, stack[n]), stack)
+				// An i32 argument: wazero leaves the upper half of its
+				// stack slot undefined.
+				h.byObject(ctx, p, p.mergedObject(caller, uint64(uint32(stack[n]))), stack)
 			}), append(append([]api.ValueType{}, h.params...), api.ValueTypeI32), h.results).Export(h.name + callerSuffix)
 		}
 		cm, err := b.Compile(ctx)
@@ -190,10 +218,12 @@ func (l *Linker) instantiateWASI(ctx context.Context) (api.Module, error) {
 			if p != nil && p.wasiOwner != nil {
 				target = p.wasiOwner
 			}
-			if p != nil && name == "proc_exit" {
+			if p != nil && name == "proc_exit" && !p.finiArmed {
 				// The main's exit ran its own atexit handlers and flushed
 				// stdio; libraries' handlers run now, then stdio is flushed
-				// again for what they printed.
+				// again for what they printed. (With the runner armFini
+				// entered in libc's list, exit has run them already, and
+				// _Exit must not.)
 				p.runAllExitFuncs(ctx)
 			}
 			impl.Call(ctx, target, stack)
@@ -217,7 +247,7 @@ func (l *Linker) processOf(m api.Module) *Process {
 // signature.
 func (l *Linker) isHostFunc(name string) (wasmfile.FuncType, bool) {
 	switch name {
-	case hostWeakMissing, hostExitRunner, hostUncaught:
+	case hostWeakMissing, hostExitRunner, hostUncaught, hostLazyBind:
 		return wasmfile.FuncType{}, false // the loader's own, not for guests' imports
 	}
 	return l.hostType(name)

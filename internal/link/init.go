@@ -18,6 +18,14 @@ import (
 // module, so the whole sequence costs one call from Go rather than two per
 // module (wazero allocates a call stack for every function called from Go).
 func (p *Process) initBatch(ctx context.Context, b *batch) error {
+	// Exit handlers registered from now until the constructors return are
+	// the batch's destructors (registerExit). A constructor may dlopen, so
+	// this is a stack.
+	p.initing = append(p.initing, b)
+	defer func() { p.initing = p.initing[:len(p.initing)-1] }()
+	if m := b.roots[0]; m.isMain && (len(b.objects) > 1 || importsDlopen(m)) && needsFini(m) {
+		p.armFini(ctx)
+	}
 	if b.merged != nil {
 		// The merged module has its initialiser built in.
 		steps, err := p.mergedSteps(b, true)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tetratelabs/wazero/api"
@@ -113,18 +114,21 @@ func (p *Process) objectOf(m api.Module) *object {
 	return nil
 }
 
-// registerExit records an exit handler of library o. When the main's libc
-// exports __cxa_atexit, the handler is also entered in libc's own list
-// through a runner, so that at exit it runs in the one reverse order of
-// registration that glibc uses for the main's and the libraries' handlers
-// alike; dlclose runs it earlier and disarms the runner.
+// registerExit records an exit handler of library o. A handler registered
+// while o's constructors run stays with o when it is a destructor or o was
+// loaded at startup (see exitFunc.fini). Any other handler, when the main's libc exports __cxa_atexit, is
+// also entered in libc's own list through a runner, so that at exit it runs
+// in the one reverse order of registration that glibc uses for the main's
+// and the libraries' atexit handlers alike; dlclose runs it earlier and
+// disarms the runner.
 func (p *Process) registerExit(ctx context.Context, o *object, h exitFunc) uint32 {
 	if o == nil {
 		return 0xffffffff
 	}
 	p.exitSeq++
 	h.seq = p.exitSeq
-	if reg := p.main.instance.ExportedFunction("__cxa_atexit"); reg != nil && !p.exiting {
+	h.fini = (o.startup || h.hasArg && h.arg == 0) && o.batch != nil && slices.Contains(p.initing, o.batch)
+	if reg := p.main.instance.ExportedFunction("__cxa_atexit"); reg != nil && !p.exiting && !h.fini {
 		if runner, err := p.exitRunnerSlot(ctx); err == nil {
 			if p.exitRefs == nil {
 				p.exitRefs = map[uint32]exitRef{}
@@ -140,6 +144,47 @@ func (p *Process) registerExit(ctx context.Context, o *object, h exitFunc) uint3
 	}
 	o.exitFuncs = append(o.exitFuncs, h)
 	return 0
+}
+
+// finiID is the id of the runner armFini enters in libc's list: it runs
+// the libraries' destructors (runAllExitFuncs). Delegated handlers are
+// numbered from 1.
+const finiID = 0
+
+// needsFini reports whether main's libc can hold the runner of armFini.
+func needsFini(main *object) bool {
+	e, ok := main.info.file.Export("__cxa_atexit")
+	return ok && e.Kind == wasmfile.KindFunc
+}
+
+// importsDlopen reports whether o can dlopen libraries of its own.
+func importsDlopen(o *object) bool {
+	for _, im := range o.info.file.Imports {
+		if im.Kind == wasmfile.KindFunc && im.Module == "env" && im.Name == "dlopen" {
+			return true
+		}
+	}
+	return false
+}
+
+// armFini enters, before any constructor runs, a runner in the main's libc
+// list that finalises the libraries, where glibc's start-up code registers
+// _dl_fini: libc's exit runs it after every handler registered later (the
+// main's destructors and atexit handlers, the libraries' delegated ones)
+// and before it flushes stdio. A program that ends with _Exit (or
+// proc_exit) never reaches it and, as natively, runs no destructors.
+func (p *Process) armFini(ctx context.Context) {
+	reg := p.main.instance.ExportedFunction("__cxa_atexit")
+	if reg == nil || p.finiArmed {
+		return
+	}
+	runner, err := p.exitRunnerSlot(ctx)
+	if err != nil {
+		return
+	}
+	if res, err := reg.Call(ctx, uint64(runner), finiID, 0); err == nil && uint32(res[0]) == 0 {
+		p.finiArmed = true
+	}
 }
 
 // exitRef finds a delegated exit handler of the process from its id.
@@ -174,11 +219,16 @@ func (p *Process) exitRunnerSlot(ctx context.Context) (uint32, error) {
 // through registerExit: it runs it unless dlclose already did. Ids are
 // the calling process's own: no other process's handlers can be named.
 func (p *Process) runDelegatedExit(ctx context.Context, id uint32) {
+	if id == finiID {
+		p.runAllExitFuncs(ctx)
+		return
+	}
 	ref, ok := p.exitRefs[id]
 	if !ok {
 		return
 	}
 	delete(p.exitRefs, id)
+	p.finalizing = true
 	o := ref.o
 	for i, h := range o.exitFuncs {
 		if h.seq == ref.seq {
@@ -191,15 +241,25 @@ func (p *Process) runDelegatedExit(ctx context.Context, id uint32) {
 	}
 }
 
-// runAllExitFuncs runs the exit handlers of every loaded library, the last
-// loaded first, then flushes the main's stdio: what a native exit does after
-// the main's own atexit handlers.
+// runAllExitFuncs runs what a native exit does after the main's own atexit
+// handlers and destructors: the libraries' atexit handlers libc's list did
+// not run (the last registered first), then, as glibc's _dl_fini, each
+// library's destructors in its turn: dependants before their dependencies,
+// otherwise in load order (libraries opened with dlopen too). Then it
+// flushes the main's stdio.
 func (p *Process) runAllExitFuncs(ctx context.Context) {
 	if p.exiting {
 		return
 	}
 	p.exiting = true
-	_ = p.runExitFuncsOf(ctx, p.objects)
+	_ = p.runExitFuncsOf(ctx, p.objects, false)
+	order := initOrder(p.objects, func(o *object) bool { return !o.isMain })
+	slices.Reverse(order)
+	for _, o := range order {
+		if err := p.runExitFuncsOf(ctx, []*object{o}, true); err != nil {
+			break
+		}
+	}
 	if p.main.instance != nil {
 		if fn := p.main.instance.ExportedFunction("fflush"); fn != nil && p.mainParams("fflush") == 1 {
 			_, _ = fn.Call(ctx, 0)
@@ -381,7 +441,8 @@ func (p *Process) open(ctx context.Context, name string, flags uint32, requester
 	if flags&RTLDNoDelete != 0 {
 		o.nodelete = true
 	}
-	o.refs = 1
+	// ++, not = 1: a constructor of the batch may have opened o already.
+	o.refs++
 	return o, nil
 }
 
@@ -402,7 +463,32 @@ func (p *Process) close(ctx context.Context, h uint32) error {
 	if o.refs > 0 {
 		return nil
 	}
-	return p.unload(ctx, p.collect(), true)
+	// Once exit runs the libraries' handlers, nothing is unloaded any more:
+	// glibc's _dl_fini pins every object, so a destructor's dlclose only
+	// drops the reference and each library is finalised in its turn.
+	if p.finalizing || p.exiting {
+		return nil
+	}
+	// A destructor or exit handler run by this unload may call dlclose
+	// itself. Unloading then and there would close the modules whose
+	// destructors are still on the stack (collect still counts them), so,
+	// as glibc's _dl_close does, the inner call only asks the outer one to
+	// collect again once it is done.
+	if p.unloading {
+		p.unloadAgain = true
+		return nil
+	}
+	p.unloading = true
+	defer func() { p.unloading = false }()
+	for {
+		p.unloadAgain = false
+		if err := p.unload(ctx, p.collect(), true); err != nil {
+			return err
+		}
+		if !p.unloadAgain {
+			return nil
+		}
+	}
 }
 
 // Sym is a symbol found by dlsym.
@@ -588,27 +674,54 @@ func (p *Process) dladdrGuest(ctx context.Context, addr, info uint32) uint32 {
 	var owner *object
 	var sname string
 	var saddr uint32
-	// A function pointer: the slot's owner.
+	// A function pointer: the slot's owner, whether wasmdl gave the slot
+	// or the module's own element segment holds it (a non-PIC main's
+	// functions, a library's functions whose address it takes itself).
+	funcName := func(o *object, fi uint32) string {
+		name := ""
+		for n, s := range o.info.symbols {
+			if s.Func && s.Index == fi && (name == "" || n < name) {
+				name = n
+			}
+		}
+		return name
+	}
 	for k, slot := range p.slots {
 		if slot == addr && k.o.state != stateClosed {
-			owner, saddr = k.o, addr
-			for n, s := range k.o.info.symbols {
-				if s.Func && s.Index == k.fn {
-					sname = n
-				}
+			owner, saddr, sname = k.o, addr, funcName(k.o, k.fn)
+		}
+	}
+	for _, o := range p.objects {
+		if owner != nil || o.state == stateClosed || addr == 0 {
+			break
+		}
+		base := uint32(0)
+		if o.info.pic {
+			base = o.tableBase
+		}
+		for fi, rel := range o.info.elemSlot {
+			if base+rel == addr {
+				owner, saddr, sname = o, addr, funcName(o, fi)
+				break
 			}
 		}
 	}
 	if owner == nil {
 		for _, o := range p.objects {
-			if o.info.pic && addr >= o.memoryBase && addr < o.memoryBase+o.memorySize {
-				owner = o
-				for n, s := range o.info.symbols {
-					if !s.Func && !s.TLS && o.memoryBase+s.Value <= addr && o.memoryBase+s.Value >= saddr {
-						sname, saddr = n, o.memoryBase+s.Value
-					}
+			start, end, base := o.memoryBase, o.memoryBase+o.memorySize, o.memoryBase
+			if !o.info.pic {
+				start, end, base = mainDataRange(o)
+			}
+			if o.state == stateClosed || addr == 0 || addr < start || addr >= end {
+				continue
+			}
+			owner = o
+			for n, s := range o.info.symbols {
+				if v := base + s.Value; !s.Func && !s.TLS && v <= addr && (v > saddr || v == saddr && (sname == "" || n < sname)) {
+					sname, saddr = n, v
 				}
 			}
+			break
 		}
 	}
 	if owner == nil {
@@ -629,6 +742,37 @@ func (p *Process) dladdrGuest(ctx context.Context, addr, info uint32) uint32 {
 	p.memory.WriteUint32Le(info+8, snamePtr)
 	p.memory.WriteUint32Le(info+12, saddr)
 	return 1
+}
+
+// mainDataRange is the memory a non-PIC main's data occupies, from its
+// active data segments and exported data symbols (absolute addresses), and
+// the base its symbol values are relative to (0).
+func mainDataRange(o *object) (start, end, base uint32) {
+	f := o.info.file
+	start = ^uint32(0)
+	eval := func(g uint32) (uint64, bool) {
+		v, ok := f.GlobalValue(g)
+		return uint64(uint32(v)), ok
+	}
+	for _, d := range f.Data {
+		if d.Mode != wasmfile.ModeActive {
+			continue
+		}
+		off, err := d.Offset.Eval(eval)
+		if err != nil {
+			continue
+		}
+		start, end = min(start, uint32(off)), max(end, uint32(off)+d.Size)
+	}
+	for _, s := range o.info.symbols {
+		if !s.Func && !s.TLS && s.ValueKnown && !strings.HasPrefix(s.Name, "__") {
+			start, end = min(start, s.Value), max(end, s.Value+1)
+		}
+	}
+	if start > end {
+		return 0, 0, 0
+	}
+	return start, end, 0
 }
 
 // programName is how glibc names the main program in messages: argv[0].
@@ -669,4 +813,51 @@ func (p *Process) guestString(ctx context.Context, owner *object, s string) (uin
 	}
 	owner.strings[s] = a
 	return a, nil
+}
+
+// lazyRef is a function an object opened with RTLD_LAZY imports and no
+// one defined when it was loaded.
+type lazyRef struct {
+	o    *object
+	name string
+	typ  wasmfile.FuncType
+}
+
+func (p *Process) noteLazy(id int32, r lazyRef) {
+	if p.lazyRefs == nil {
+		p.lazyRefs = map[int32]lazyRef{}
+	}
+	p.lazyRefs[id] = r
+}
+
+// lazyBind is glibc's lazy binding for a call through a lazy stub: it
+// looks the function up in the calling object's scope now (a library
+// opened with RTLD_GLOBAL since may define it) and returns its table slot,
+// or traps with ld.so's "symbol lookup error" when it is still undefined.
+func (p *Process) lazyBind(ctx context.Context, id int32) uint32 {
+	fail := func() { panic(&WeakCallError{Msg: p.l.messages.text(id), Lookup: true}) }
+	r, ok := p.lazyRefs[id]
+	if !ok || r.o.state == stateClosed {
+		fail()
+	}
+	scope, _, err := p.dlsymScope(r.o, handleDefault)
+	if err != nil {
+		fail()
+	}
+	var found *object
+	for _, o := range scope {
+		if s, ok := o.info.symbols[r.name]; ok && s.Func && o.state != stateClosed {
+			found = o
+			break
+		}
+	}
+	if found == nil || !found.info.funcType[r.name].Equal(r.typ) {
+		fail()
+	}
+	slot, err := p.ensureSlot(ctx, found, r.name)
+	if err != nil {
+		fail()
+	}
+	r.o.addRelDep(found)
+	return slot
 }

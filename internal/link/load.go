@@ -118,12 +118,19 @@ type Process struct {
 	Owner any
 
 	// libdl state.
-	dlError    string             // pending dlerror message
-	dlErrorBuf uint32             // guest buffer dlerror returns
-	exiting    bool               // exit handlers are running
-	exitSeq    uint64             // counts exit handler registrations
-	exitRefs   map[uint32]exitRef // exit handlers entered in libc's list, by id
-	exitNextID uint32
+	dlError     string             // pending dlerror message
+	dlErrorBuf  uint32             // guest buffer dlerror returns
+	exiting     bool               // exit handlers are running
+	exitSeq     uint64             // counts exit handler registrations
+	exitRefs    map[uint32]exitRef // exit handlers entered in libc's list, by id
+	exitNextID  uint32
+	unloading   bool              // dlclose is running destructors (see close)
+	unloadAgain bool              // a dlclose during that left more to collect
+	exitDepth   int               // exit handlers running, nested (see runExitFunc)
+	finalizing  bool              // libc's exit has started running library handlers
+	finiArmed   bool              // libc's list holds the runner of runAllExitFuncs (armFini)
+	initing     []*batch          // batches whose constructors are running
+	lazyRefs    map[int32]lazyRef // RTLD_LAZY bindings, by message id (lazyBind)
 }
 
 type slotKey struct {
@@ -344,6 +351,11 @@ func (p *Process) plan(b *batch, lazy bool) error {
 	b.scope = p.batchScope(b)
 	if errs := p.bindBatch(b, lazy); len(errs) > 0 {
 		return errs
+	}
+	if m := b.roots[0]; m.isMain && len(b.objects) > 1 && needsFini(m) {
+		// The slot of the runner armFini enters in libc's list, filled
+		// with the batch's other slots (no module of its own).
+		p.hostSlot(b, hostExitRunner)
 	}
 	if err := p.planBatch(b); err != nil {
 		return err

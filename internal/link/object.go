@@ -62,6 +62,17 @@ type exitFunc struct {
 	slot   uint32 // function pointer (table slot)
 	arg    uint32
 	hasArg bool // __cxa_atexit handlers take arg
+	// fini: the handler runs at exit in its object's turn, as glibc's
+	// _dl_fini runs an object's fini_array and __cxa_finalize, not from
+	// libc's list. That is where glibc runs a library's destructors, which
+	// clang's wasm lowering turns into __cxa_atexit handlers with a NULL
+	// argument registered by the constructors, and every handler a library
+	// loaded at startup registers from its constructors (they precede the
+	// registration of _dl_fini itself). A library opened with dlopen that
+	// registers anything else from its constructors (atexit, a C++ static
+	// object's destructor with the object as argument) has it run from
+	// libc's list, as glibc does.
+	fini bool
 }
 
 // addRelDep records that o uses a definition of def, so that def stays

@@ -221,10 +221,10 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 						note(nil, "%s: env.%s -> undefined weak (traps if called)", o.name, name)
 					}
 				} else if lazy {
-					fb.kind = bindMissingWeak
+					fb.kind = bindLazy
 					fb.id = p.l.messages.id(fmt.Sprintf("symbol lookup error: %s: undefined symbol: %s", o.name, name))
 					if trace {
-						note(nil, "%s: env.%s -> undefined, RTLD_LAZY (traps if called)", o.name, name)
+						note(nil, "%s: env.%s -> undefined, RTLD_LAZY (looked up when called)", o.name, name)
 					}
 				} else {
 					errs = append(errs, &UndefinedError{Symbol: name, NeededBy: o.name})

@@ -3,6 +3,7 @@ package link
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/tetratelabs/wazero/api"
@@ -94,7 +95,10 @@ func (p *Process) collect() []*object {
 		}
 	}
 	for _, o := range p.objects {
-		if o.isMain || o.startup || o.nodelete || o.refs > 0 {
+		// A batch whose constructors are running is still being opened:
+		// a constructor that opens and closes its own library (or one
+		// that needs it) must not unload it.
+		if o.isMain || o.startup || o.nodelete || o.refs > 0 || o.batch != nil && slices.Contains(p.initing, o.batch) {
 			mark(o)
 		}
 	}
@@ -122,7 +126,7 @@ func (p *Process) unload(ctx context.Context, objs []*object, runDtors bool) err
 		// Exit handlers of everything unloaded, last registered first (a
 		// library registers its destructors in its constructors), then any
 		// exported __wasm_call_dtors.
-		if err := p.runExitFuncsOf(ctx, objs); err != nil {
+		if err := p.runExitFuncsOf(ctx, objs, true); err != nil {
 			firstErr = err
 		}
 		for _, o := range objs {
@@ -168,20 +172,33 @@ func (p *Process) unload(ctx context.Context, objs []*object, runDtors bool) err
 }
 
 // runExitFuncsOf runs the exit handlers registered by objs, the last
-// registered first, across all of them.
-func (p *Process) runExitFuncsOf(ctx context.Context, objs []*object) error {
+// registered first, across all of them; with fini false, only those that
+// are not destructors (exitFunc.fini).
+func (p *Process) runExitFuncsOf(ctx context.Context, objs []*object, fini bool) error {
+	last := func(o *object) int {
+		for i := len(o.exitFuncs) - 1; i >= 0; i-- {
+			if fini || !o.exitFuncs[i].fini {
+				return i
+			}
+		}
+		return -1
+	}
 	for {
 		var owner *object
+		at := -1
 		for _, o := range objs {
-			if n := len(o.exitFuncs); n > 0 && o.state >= stateInstantiated && (owner == nil || o.exitFuncs[n-1].seq > owner.exitFuncs[len(owner.exitFuncs)-1].seq) {
-				owner = o
+			if o.state < stateInstantiated {
+				continue
+			}
+			if i := last(o); i >= 0 && (owner == nil || o.exitFuncs[i].seq > owner.exitFuncs[at].seq) {
+				owner, at = o, i
 			}
 		}
 		if owner == nil {
 			return nil
 		}
-		h := owner.exitFuncs[len(owner.exitFuncs)-1]
-		owner.exitFuncs = owner.exitFuncs[:len(owner.exitFuncs)-1]
+		h := owner.exitFuncs[at]
+		owner.exitFuncs = append(owner.exitFuncs[:at], owner.exitFuncs[at+1:]...)
 		if err := p.runExitFunc(ctx, owner, h); err != nil {
 			return err
 		}
@@ -194,12 +211,21 @@ func (p *Process) runExitFunc(ctx context.Context, o *object, h exitFunc) error 
 	if h.id != 0 {
 		delete(p.exitRefs, h.id)
 	}
-	var err error
+	op := "call_v"
+	args := []uint64{uint64(h.slot)}
 	if h.hasArg {
-		_, err = p.tableOp("call_i").Call(ctx, uint64(h.arg), uint64(h.slot))
-	} else {
-		_, err = p.tableOp("call_v").Call(ctx, uint64(h.slot))
+		op, args = "call_i", []uint64{uint64(h.arg), uint64(h.slot)}
 	}
+	// A handler may itself run handlers (a destructor calling dlclose), and
+	// a wazero function handle has one call stack: a nested call through
+	// the cached handle would overwrite the frames of the outer one.
+	fn := p.tableOp(op)
+	if p.exitDepth > 0 {
+		fn = p.tableOps.ExportedFunction(op)
+	}
+	p.exitDepth++
+	_, err := fn.Call(ctx, args...)
+	p.exitDepth--
 	if err != nil {
 		return &CallError{Module: o.name, Func: fmt.Sprintf("exit handler (slot %d)", h.slot), Err: err}
 	}

@@ -125,6 +125,33 @@ lib libcore.so core.c
 lib libplug.so plug.c libcore.so
 prog libcore.so
 
+say lifecycle
+at lifecycle
+lib libinner.so inner.c
+lib libopener.so opener.c
+lib libnd.so nd.c
+lib libdep.so dep.c
+lib libuser.so user.c libdep.so
+lib sub/libtwin.so sub/twin.c
+prog
+
+say lazy
+at lazy
+lib libneedy.so needy.c
+lib libprov.so prov.c
+prog
+
+say recursive
+at recursive
+lib libra.so ra.c
+lib librb.so rb.c
+prog
+
+say dladdr
+at dladdr
+lib libwhere.so where.c
+prog libwhere.so -Wl,--export=main_func -Wl,--export=main_data
+
 say badptr # wasm only: glibc would crash; expected output written by hand
 at badptr
 solib libok.so ok.c
