@@ -15,6 +15,10 @@ help:
 	@echo "                     versus native"
 	@echo "                     (builds cached outside the repository; realworld/README.md)"
 	@echo "make realworld-bench CPU time of those programs: static wasm versus dynamically linked"
+	@echo "make cpython         CPython 3.11 with its extension modules as wasm shared libraries, its"
+	@echo "                     regression tests under wasmdl versus native (cpython/README.md)"
+	@echo "make cpython-full    the same with the slow regression test modules too"
+	@echo "make cpython-bench   CPython start-up and import times: static versus dynamically loaded"
 
 fixtures:
 	bash testdata/build.sh
@@ -53,3 +57,20 @@ realworld:
 
 realworld-bench:
 	bash realworld/bench.sh
+
+# CPython suite (cpython/README.md): Debian's python3.11 built natively, as
+# python3.11.wasm with every extension module a wasm shared library, and
+# with the modules built in; kept in
+# $${WASMDL_CPYTHON_CACHE:-$$HOME/.cache/wasmdl-cpython}. Then CPython's own
+# tests of those modules, under wasmdl versus native.
+.PHONY: cpython cpython-full cpython-bench
+cpython:
+	bash cpython/build.sh
+	WASMDL_CPYTHON=1 go test ./cpython -count=1 -timeout 60m
+
+cpython-full:
+	bash cpython/build.sh
+	WASMDL_CPYTHON=full go test ./cpython -count=1 -timeout 90m
+
+cpython-bench:
+	bash cpython/bench.sh
