@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmdl/wasmdl/internal/suitetest"
 )
 
 // mode is how the interpreter runs: natively, or python3.11.wasm under
@@ -74,20 +76,13 @@ func TestMain(m *testing.M) {
 // that the default go test ./... stays fast.
 func runMain(m *testing.M) int {
 	if built() {
-		tmp, err := os.MkdirTemp("", "wasmdl-cpython-test")
+		path, cache, cleanup, err := suitetest.BuildWasmdl("cpython", "../cmd/wasmdl")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		defer os.RemoveAll(tmp)
-		wasmdlPath = filepath.Join(tmp, "wasmdl")
-		wazeroDir = filepath.Join(tmp, "cache")
-		cmd := exec.Command("go", "build", "-o", wasmdlPath, "../cmd/wasmdl")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "cpython: building wasmdl:", err)
-			return 1
-		}
+		defer cleanup()
+		wasmdlPath, wazeroDir = path, cache
 	}
 	return m.Run()
 }

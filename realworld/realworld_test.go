@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmdl/wasmdl/internal/suitetest"
 )
 
 // program is one case of the suite (cases_test.go).
@@ -138,20 +140,13 @@ func TestMain(m *testing.M) {
 // that the default go test ./... stays fast.
 func runMain(m *testing.M) int {
 	if slices.ContainsFunc(programs, func(p program) bool { return built(p.comp) }) {
-		tmp, err := os.MkdirTemp("", "wasmdl-realworld-test")
+		path, cache, cleanup, err := suitetest.BuildWasmdl("realworld", "../cmd/wasmdl")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		defer os.RemoveAll(tmp)
-		wasmdlPath = filepath.Join(tmp, "wasmdl")
-		wazeroDir = filepath.Join(tmp, "cache")
-		cmd := exec.Command("go", "build", "-o", wasmdlPath, "../cmd/wasmdl")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "realworld: building wasmdl:", err)
-			return 1
-		}
+		defer cleanup()
+		wasmdlPath, wazeroDir = path, cache
 	}
 	return m.Run()
 }

@@ -566,7 +566,7 @@ func (mg *merger) defineTags() error {
 // tryTableCatches re-encodes try_table's catch clauses (raw, after its
 // block type) with merged tag indices.
 func (mg *merger) tryTableCatches(out []byte, c *mergeComp, raw []byte) ([]byte, error) {
-	n, k := readU32(raw)
+	n, k := wasmgen.ReadU32(raw)
 	raw = raw[k:]
 	out = wasmfile.AppendU32(out, n)
 	for i := uint32(0); i < n; i++ {
@@ -577,31 +577,18 @@ func (mg *merger) tryTableCatches(out []byte, c *mergeComp, raw []byte) ([]byte,
 		out = append(out, kind)
 		raw = raw[1:]
 		if kind < 2 { // catch, catch_ref: a tag
-			tag, k := readU32(raw)
+			tag, k := wasmgen.ReadU32(raw)
 			if int(tag) >= len(c.tags) {
 				return nil, refuse("%s: tag %d out of range", c.o.name, tag)
 			}
 			out = wasmfile.AppendU32(out, c.tags[tag])
 			raw = raw[k:]
 		}
-		label, k := readU32(raw)
+		label, k := wasmgen.ReadU32(raw)
 		out = wasmfile.AppendU32(out, label)
 		raw = raw[k:]
 	}
 	return out, nil
-}
-
-// readU32 decodes the LEB128 number at the start of b (validated by the
-// reader) and its length.
-func readU32(b []byte) (uint32, int) {
-	var v uint32
-	for i := 0; i < len(b) && i < 5; i++ {
-		v |= uint32(b[i]&0x7f) << (7 * i)
-		if b[i]&0x80 == 0 {
-			return v, i + 1
-		}
-	}
-	return v, len(b)
 }
 
 // placeFuncs numbers the defined functions (objects' own, then extras)

@@ -223,7 +223,7 @@ func encodeFuncType(t wasmfile.FuncType) []byte {
 
 // appendEntry adds one encoded entry to a vector section payload.
 func appendEntry(payload, entry []byte) []byte {
-	n, size := readU32(payload)
+	n, size := wasmgen.ReadU32(payload)
 	out := wasmfile.AppendU32(make([]byte, 0, len(payload)+len(entry)+5), n+1)
 	out = append(out, payload[size:]...)
 	return append(out, entry...)
@@ -269,19 +269,6 @@ func rewriteCode(f *wasmfile.File, funcs []newFunc, replace func(*wasmfile.Instr
 		out = append(out, fn...)
 	}
 	return out, nil
-}
-
-// readU32 decodes the LEB128 number at the start of b (already validated
-// by the reader) and returns it with its length.
-func readU32(b []byte) (uint32, int) {
-	var v uint32
-	for i := 0; i < len(b) && i < 5; i++ {
-		v |= uint32(b[i]&0x7f) << (7 * i)
-		if b[i]&0x80 == 0 {
-			return v, i + 1
-		}
-	}
-	return v, len(b)
 }
 
 // LimitMemory returns a copy of module whose own memory 0 may grow to at

@@ -385,6 +385,20 @@ func LocalGets(b []byte, n int) []byte {
 	return b
 }
 
+// ReadU32 decodes the unsigned LEB128 number at the start of b, which the
+// reader has validated, and returns it with its length in bytes: what the
+// loader's rewriters use to step through immediates they copy.
+func ReadU32(b []byte) (uint32, int) {
+	var v uint32
+	for i := 0; i < len(b) && i < 5; i++ {
+		v |= uint32(b[i]&0x7f) << (7 * i)
+		if b[i]&0x80 == 0 {
+			return v, i + 1
+		}
+	}
+	return v, len(b)
+}
+
 // I32Const appends i32.const v.
 func I32Const(b []byte, v int32) []byte { return wasmfile.AppendS64(append(b, 0x41), int64(v)) }
 

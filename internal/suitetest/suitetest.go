@@ -1,0 +1,30 @@
+// Package suitetest holds what the long suites (realworld, cpython) share:
+// they run whole wasmdl processes, so their tests build the CLI once.
+package suitetest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// BuildWasmdl compiles the CLI from cmdDir (the suite's relative path to
+// ./cmd/wasmdl) into a new temporary folder named after suite, and returns
+// the binary, an empty folder for wazero's compilation cache beside it,
+// and a function that removes both. The compiler's output goes to stderr.
+func BuildWasmdl(suite, cmdDir string) (wasmdl, cacheDir string, cleanup func(), err error) {
+	tmp, err := os.MkdirTemp("", "wasmdl-"+suite+"-test")
+	if err != nil {
+		return "", "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	wasmdl = filepath.Join(tmp, "wasmdl")
+	cmd := exec.Command("go", "build", "-o", wasmdl, cmdDir)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		cleanup()
+		return "", "", nil, fmt.Errorf("%s: building wasmdl: %w", suite, err)
+	}
+	return wasmdl, filepath.Join(tmp, "cache"), cleanup, nil
+}
