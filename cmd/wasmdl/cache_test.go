@@ -94,22 +94,8 @@ func TestRunCacheConcurrent(t *testing.T) {
 // size and modification time: one byte edited in place, or another file
 // of the same size and time renamed over it.
 func TestRunCacheSeesEdits(t *testing.T) {
-	src := "../../testdata/link/data"
-	dir := t.TempDir()
-	for _, f := range []string{"main.wasm", "libdata.so"} {
-		b, err := os.ReadFile(filepath.Join(src, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir, rewrite := dataFixture(t)
 	lib := filepath.Join(dir, "libdata.so")
-	st, err := os.Stat(lib)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cache := t.TempDir()
 	run := func(step, want string) {
 		t.Helper()
@@ -121,9 +107,95 @@ func TestRunCacheSeesEdits(t *testing.T) {
 			t.Fatalf("%s: output lacks %q:\n%s", step, want, out.String())
 		}
 	}
-	// rewrite writes to path the original library with every "lib sees"
-	// in its data replaced by to, with the first copy's time stamp.
-	rewrite := func(path, to string) {
+	run("first run", "[start] lib sees:")
+	run("warm run", "[start] lib sees:")
+	rewrite(lib, "LIB sees")
+	run("edited in place", "[start] LIB sees:")
+	other := filepath.Join(dir, "new.tmp")
+	rewrite(other, "lib SEES")
+	if err := os.Rename(other, lib); err != nil {
+		t.Fatal(err)
+	}
+	run("replaced", "[start] lib SEES:")
+}
+
+// TestRunLaunchRecordSeesChanges: a warm run starts from the launch
+// record, and whatever would change what the program is makes the next
+// run read its files again: a library edited in place with its size and
+// time stamp kept, a library replaced by another of the same size and
+// time, a library of the same name appearing earlier in the search path.
+func TestRunLaunchRecordSeesChanges(t *testing.T) {
+	dir, rewrite := dataFixture(t)
+	lib := filepath.Join(dir, "libdata.so")
+	early := filepath.Join(dir, "early")
+	if err := os.Mkdir(early, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	t.Setenv("WASMDL_DEBUG", "libs")
+	run := func(step, want string, fromRecord bool) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if status := runIn(dir, []string{"--cache-dir", cache, "-L", "early", "-L", ".", "main.wasm"}, &out, &errb); status != 0 {
+			t.Fatalf("%s: status %d\n%s", step, status, errb.String())
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("%s: output lacks %q:\n%s", step, want, out.String())
+		}
+		if got := strings.Contains(errb.String(), "from the launch record"); got != fromRecord {
+			t.Fatalf("%s: started from the launch record: %v, want %v\n%s", step, got, fromRecord, errb.String())
+		}
+	}
+	// Files changed in the last two seconds are not recorded: a stamp
+	// cannot tell apart two writes within one clock tick.
+	run("fresh files", "[start] lib sees:", false)
+	run("fresh files again", "[start] lib sees:", false)
+	waitSettled(t, dir)
+	run("first run", "[start] lib sees:", false)
+	run("warm run", "[start] lib sees:", true)
+
+	rewrite(filepath.Join(early, "libdata.so"), "Lib Sees")
+	run("appeared earlier in the search path", "[start] Lib Sees:", false)
+	if err := os.Remove(filepath.Join(early, "libdata.so")); err != nil {
+		t.Fatal(err)
+	}
+	run("gone again", "[start] lib sees:", true)
+
+	rewrite(lib, "LIB sees")
+	run("edited in place", "[start] LIB sees:", false)
+	other := filepath.Join(dir, "new.tmp")
+	rewrite(other, "lib SEES")
+	if err := os.Rename(other, lib); err != nil {
+		t.Fatal(err)
+	}
+	run("replaced", "[start] lib SEES:", false)
+	waitSettled(t, dir)
+	run("settled", "[start] lib SEES:", false)
+	run("warm again", "[start] lib SEES:", true)
+}
+
+// dataFixture copies testdata/link/data (a main and libdata.so, which
+// prints "lib sees") into a new folder and returns it, with a function
+// that writes to path that library with "lib sees" replaced by to (of the
+// same length) and the first copy's modification time.
+func dataFixture(t *testing.T) (dir string, rewrite func(path, to string)) {
+	t.Helper()
+	src := "../../testdata/link/data"
+	dir = t.TempDir()
+	for _, f := range []string{"main.wasm", "libdata.so"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := os.Stat(filepath.Join(dir, "libdata.so"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, func(path, to string) {
 		t.Helper()
 		b, err := os.ReadFile(filepath.Join(src, "libdata.so"))
 		if err != nil {
@@ -137,14 +209,4 @@ func TestRunCacheSeesEdits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	run("first run", "[start] lib sees:")
-	run("warm run", "[start] lib sees:")
-	rewrite(lib, "LIB sees")
-	run("edited in place", "[start] LIB sees:")
-	other := filepath.Join(dir, "new.tmp")
-	rewrite(other, "lib SEES")
-	if err := os.Rename(other, lib); err != nil {
-		t.Fatal(err)
-	}
-	run("replaced", "[start] lib SEES:")
 }

@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/wasmdl/wasmdl/internal/search"
 	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
@@ -104,21 +106,51 @@ func TestRunMatchesNative(t *testing.T) {
 }
 
 // runBothWays runs each case, in parallel subtests, merged into one module
-// (the default) and with every module instantiated on its own
-// (--separate), the way every dlopen batch is, and checks each run.
+// (the default), with every module instantiated on its own (--separate),
+// the way every dlopen batch is, and started from a launch record (a
+// second run with the same --cache-dir), and checks each run.
 func runBothWays(t *testing.T, cases []runCase, check func(t *testing.T, dir, stdout, stderr string, status int)) {
 	for _, tc := range cases {
-		for _, mode := range []string{"merged", "separate"} {
+		for _, mode := range []string{"merged", "separate", "launch"} {
 			t.Run(tc.name+"/"+mode, func(t *testing.T) {
 				t.Parallel()
 				var flags []string
-				if mode == "separate" {
+				switch mode {
+				case "separate":
 					flags = []string{"--separate"}
+				case "launch":
+					waitSettled(t, tc.dir)
+					flags = []string{"--cache-dir", t.TempDir()}
+					runFixtureArgs(t, tc.dir, flags)
 				}
 				stdout, stderr, status := runFixtureArgs(t, tc.dir, flags)
 				check(t, tc.dir, stdout, stderr, status)
 			})
 		}
+	}
+}
+
+// waitSettled waits until the files in dir are old enough for a launch
+// record to trust their stamps (see internal/link/launch.go), so that
+// the second run of a case with the same cache starts from one: freshly
+// built fixtures are not.
+func waitSettled(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newest := time.Time{}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.ModTime().After(newest) {
+			newest = info.ModTime()
+		}
+		if c := changeTime(filepath.Join(dir, e.Name())); c.After(newest) {
+			newest = c
+		}
+	}
+	if wait := time.Until(newest.Add(2*time.Second + 100*time.Millisecond)); wait > 0 {
+		time.Sleep(wait)
 	}
 }
 
@@ -497,4 +529,18 @@ func TestRunCtorExit(t *testing.T) {
 			t.Errorf("%v: status %d, stdout %q, stderr %q; want 3 and nothing", mode, status, out.String(), errb.String())
 		}
 	}
+}
+
+// changeTime is the change time of the file at p, where the system
+// reports one.
+func changeTime(p string) time.Time {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return time.Time{}
+	}
+	st, err := (&search.Searcher{Root: "/"}).HostStamp(strings.TrimPrefix(filepath.ToSlash(abs), "/"))
+	if err != nil || !st.Sys.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, st.Sys.Ctime)
 }

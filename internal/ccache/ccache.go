@@ -178,14 +178,30 @@ func (s *store) path(key [sha256.Size]byte) string {
 // is deleted and reported missing.
 func (s *store) Get(key [sha256.Size]byte) (io.ReadCloser, bool, error) {
 	p := s.path(key)
-	payload, err := readEntry(p)
+	payload, release, err := readEntry(p)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			os.RemoveAll(p) // a damaged entry may even be a folder
 		}
 		return nil, false, nil
 	}
-	return io.NopCloser(bytes.NewReader(payload)), true, nil
+	return &entryReader{Reader: bytes.NewReader(payload), release: release}, true, nil
+}
+
+// entryReader reads a checked payload; Close releases its mapping, if
+// it has one (wazero closes what Get returns once it has read it).
+type entryReader struct {
+	*bytes.Reader
+	release func()
+}
+
+// Close implements io.Closer.
+func (r *entryReader) Close() error {
+	if r.release != nil {
+		r.release()
+		r.release = nil
+	}
+	return nil
 }
 
 // Add stores content for key: written to a temporary file, then renamed,
@@ -234,30 +250,40 @@ func encode(payload []byte) []byte {
 // errDamaged is wrapped by errors for entries that do not check out.
 var errDamaged = errors.New("damaged cache entry")
 
-// readEntry reads and checks the entry at p and returns its payload. It
+// readEntry reads and checks the entry at p and returns its payload, and
+// what releases it when it is mapped (see mapFile) rather than read. It
 // opens without blocking and reads only a regular file of at most
 // MaxEntrySize bytes, all of which it checks before returning any.
-func readEntry(p string) ([]byte, error) {
+func readEntry(p string) ([]byte, func(), error) {
 	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !st.Mode().IsRegular() || st.Size() < int64(headerSize) || st.Size() > MaxEntrySize {
-		return nil, fmt.Errorf("%s: %w: %v, %d bytes", p, errDamaged, st.Mode().Type(), st.Size())
+		return nil, nil, fmt.Errorf("%s: %w: %v, %d bytes", p, errDamaged, st.Mode().Type(), st.Size())
+	}
+	if b, release, err := mapFile(f, int(st.Size())); err == nil {
+		payload, err := decode(p, b)
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+		return payload, release, nil
 	}
 	b := make([]byte, st.Size())
 	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", p, errDamaged, err)
+		return nil, nil, fmt.Errorf("%s: %w: %v", p, errDamaged, err)
 	}
 	if n, err := f.Read(make([]byte, 1)); n != 0 || err != io.EOF {
-		return nil, fmt.Errorf("%s: %w: grew while read", p, errDamaged)
+		return nil, nil, fmt.Errorf("%s: %w: grew while read", p, errDamaged)
 	}
-	return decode(p, b)
+	payload, err := decode(p, b)
+	return payload, nil, err
 }
 
 // decode checks an entry and returns its payload.

@@ -187,7 +187,7 @@ func (r *depResolver) loadObject(req search.Request, neededBy *object) (*object,
 		r.failed[res.Path] = true
 		return nil, false, &FileError{Path: r.searcher.Display(res.Path), Err: err}
 	}
-	o := &object{name: req.Name, path: res.Path, via: res.Via, info: mi, neededBy: neededBy}
+	o := &object{name: req.Name, path: res.Path, via: res.Via, info: mi, neededBy: neededBy, before: res.Before}
 	r.remember(o)
 	return o, true, nil
 }

@@ -138,7 +138,7 @@ func (c *Process) copyState(p *Process) {
 		n := &batch{
 			objects: list(b.objects), roots: list(b.roots), instOrder: list(b.instOrder),
 			gotMem: b.gotMem, gotFunc: b.gotFunc, usesSjlj: b.usesSjlj, hubBytes: b.hubBytes,
-			merged: b.merged, mergedKey: b.mergedKey, key: b.key, live: b.live,
+			merged: b.merged, mergedKey: b.mergedKey, key: b.key, live: b.live, memoryMax: b.memoryMax,
 			position: make(map[*object]int, len(b.position)),
 		}
 		fills := func(fs []slotFill) []slotFill {
@@ -161,7 +161,7 @@ func (c *Process) copyState(p *Process) {
 		c.objects = append(c.objects, objs[o])
 		c.byID[o.id] = objs[o]
 	}
-	c.main, c.nextID = obj(p.main), p.nextID
+	c.main, c.nextID, c.lazy = obj(p.main), p.nextID, p.lazy
 	c.mergedObjs = list(p.mergedObjs)
 	c.deps.byName, c.deps.byPath = make(map[string]*object, len(p.deps.byName)), make(map[string]*object, len(p.deps.byPath))
 	for k, o := range p.deps.byName {

@@ -26,17 +26,16 @@ func (p *Process) initBatch(ctx context.Context, b *batch) error {
 	if m := b.roots[0]; m.isMain && (len(b.objects) > 1 || importsDlopen(m)) && needsFini(m) {
 		p.armFini(ctx)
 	}
+	steps, err := p.batchSteps(b, true)
+	if err != nil {
+		return err
+	}
 	if b.merged != nil {
 		// The merged module has its initialiser built in.
-		steps, err := p.mergedSteps(b, true)
-		if err != nil {
-			return err
-		}
 		return runInit(ctx, p.mergedInst.ExportedFunction(mergedInit), p.mergedInst.ExportedGlobal(mergedStep), steps)
 	}
-	steps, err := p.initSteps(b, true)
-	if err != nil || len(steps) == 0 {
-		return err
+	if len(steps) == 0 {
+		return nil
 	}
 	data, defs := buildInit(steps)
 	mod, err := p.instantiateGenerated(ctx, "initialiser", data, nil, b, defs)
@@ -44,6 +43,29 @@ func (p *Process) initBatch(ctx context.Context, b *batch) error {
 		return err
 	}
 	return runInit(ctx, mod.ExportedFunction("run"), mod.ExportedGlobal("step"), steps)
+}
+
+// batchSteps lists the calls initBatch makes for b: those of its restored
+// plan, or else worked out from its modules' exports. With mark, the
+// objects are marked relocated and constructed as the calls are planned
+// (a constructor that dlopens must not see them constructed twice).
+func (p *Process) batchSteps(b *batch, mark bool) ([]initStep, error) {
+	if b.steps != nil {
+		if mark {
+			// Every object of a batch is relocated and constructed
+			// by its initialiser, as initSteps marks them.
+			for _, o := range b.objects {
+				if o.state < stateConstructed {
+					o.state = stateConstructed
+				}
+			}
+		}
+		return b.steps, nil
+	}
+	if b.merged != nil {
+		return p.mergedSteps(b, mark)
+	}
+	return p.initSteps(b, mark)
 }
 
 // runInit calls an initialiser; on failure its step global says which

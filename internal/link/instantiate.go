@@ -309,14 +309,7 @@ func (p *Process) createEnv(ctx context.Context, b *batch) error {
 	var mem, table *wasmfile.Limits
 	var sp *uint32
 	if s := p.shared[wasmfile.NameMemory]; s.provider == nil && !s.private {
-		l := wasmfile.Limits{Min: alignUp64(p.mem.end, pageSize) / pageSize, HasMax: true, Max: uint64(p.l.cfg.maxPages()), Shared: p.memShared}
-		for _, o := range b.objects {
-			for _, ci := range o.info.imports {
-				if ci.Role == wasmfile.RoleMemory && ci.Memory.Limits.HasMax && ci.Memory.Limits.Max < l.Max {
-					l.Max = ci.Memory.Limits.Max
-				}
-			}
-		}
+		l := wasmfile.Limits{Min: alignUp64(p.mem.end, pageSize) / pageSize, HasMax: true, Max: b.memoryMax, Shared: p.memShared}
 		if l.Min > l.Max {
 			return fmt.Errorf("memory: %d pages needed but the limit is %d pages (%d MiB)", l.Min, l.Max, l.Max/16)
 		}
@@ -344,6 +337,20 @@ func (p *Process) createEnv(ctx context.Context, b *batch) error {
 		p.memory = env.Memory()
 	}
 	return nil
+}
+
+// memoryMax is the largest memory, in pages, the configuration and every
+// module of b that imports the memory accept.
+func (p *Process) memoryMax(b *batch) uint64 {
+	limit := uint64(p.l.cfg.maxPages())
+	for _, o := range b.objects {
+		for _, ci := range o.info.imports {
+			if ci.Role == wasmfile.RoleMemory && ci.Memory.Limits.HasMax && ci.Memory.Limits.Max < limit {
+				limit = ci.Memory.Limits.Max
+			}
+		}
+	}
+	return limit
 }
 
 // syncSpaces grows the real memory and table to what the allocators have

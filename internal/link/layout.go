@@ -125,6 +125,9 @@ type Region struct {
 
 // Layout lists every region the loader placed, memory first, by address.
 func (p *Process) Layout() []Region {
+	// An object whose file can no longer be parsed (see materialize) is
+	// a library: its regions are known without its file, except TLS.
+	_ = p.materialize()
 	var rs []Region
 	main := p.main
 	if !main.info.pic {
@@ -141,11 +144,11 @@ func (p *Process) Layout() []Region {
 		rs = append(rs, Region{"(stack)", "stack", uint64(p.stackLow), uint64(p.stackHigh)})
 	}
 	for _, o := range p.objects {
-		if o.state == stateClosed || !o.info.pic {
+		if o.state == stateClosed || (o.info != nil && !o.info.pic) {
 			continue
 		}
 		rs = append(rs, Region{o.name, "data", uint64(o.memoryBase), uint64(o.memoryBase) + uint64(o.memorySize)})
-		if o.info.hasTLS {
+		if o.info != nil && o.info.hasTLS {
 			rs = append(rs, Region{o.name, "tls", uint64(o.tlsBase), uint64(o.tlsBase) + uint64(o.info.tlsSize)})
 		}
 	}
@@ -166,7 +169,7 @@ func (p *Process) Layout() []Region {
 		if o.state == stateClosed {
 			continue
 		}
-		if o.info.pic && o.tableSize > 0 {
+		if (o.info == nil || o.info.pic) && o.tableSize > 0 {
 			rs = append(rs, Region{o.name, "table", uint64(o.tableBase), uint64(o.tableBase) + uint64(o.tableSize)})
 		}
 		// Slots the loader gave functions that their module's own element

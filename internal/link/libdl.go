@@ -367,6 +367,9 @@ func (p *Process) open(ctx context.Context, name string, flags uint32, requester
 	if err := checkMode(flags); err != nil {
 		return nil, err
 	}
+	if err := p.materialize(); err != nil {
+		return nil, err
+	}
 	global := flags&RTLDGlobal != 0
 	reuse := func(o *object) *object {
 		o.refs++
@@ -526,6 +529,9 @@ func (s *Sym) function(p *Process) (api.Function, error) {
 // lookupSym searches scope in order for name; functions get their one
 // table slot (placed now if nobody took their address before).
 func (p *Process) lookupSym(ctx context.Context, scope []*object, name string) (*Sym, error) {
+	if err := p.materialize(); err != nil {
+		return nil, err
+	}
 	for _, o := range scope {
 		s, ok := o.info.symbols[name]
 		if !ok || o.state == stateClosed {
@@ -665,7 +671,7 @@ func (p *Process) dlerrorGuest(ctx context.Context) uint32 {
 // dladdrGuest fills a Dl_info {fname, fbase, sname, saddr} for an address
 // (a data address or a function pointer) and returns non-zero if found.
 func (p *Process) dladdrGuest(ctx context.Context, addr, info uint32) uint32 {
-	if p.memory == nil {
+	if p.memory == nil || p.materialize() != nil {
 		return 0
 	}
 	if _, ok := p.memory.Read(info, 16); !ok {
@@ -837,7 +843,7 @@ func (p *Process) noteLazy(id int32, r lazyRef) {
 func (p *Process) lazyBind(ctx context.Context, id int32) uint32 {
 	fail := func() { panic(&WeakCallError{Msg: p.l.messages.text(id), Lookup: true}) }
 	r, ok := p.lazyRefs[id]
-	if !ok || r.o.state == stateClosed {
+	if !ok || r.o.state == stateClosed || p.materialize() != nil {
 		fail()
 	}
 	scope, _, err := p.dlsymScope(r.o, handleDefault)

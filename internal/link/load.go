@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -131,6 +132,9 @@ type Process struct {
 	finiArmed   bool              // libc's list holds the runner of runAllExitFuncs (armFini)
 	initing     []*batch          // batches whose constructors are running
 	lazyRefs    map[int32]lazyRef // RTLD_LAZY bindings, by message id (lazyBind)
+	// lazy: objects restored from a launch record are not parsed yet
+	// (launch.go); whatever needs their symbols calls materialize first.
+	lazy bool
 }
 
 type slotKey struct {
@@ -165,6 +169,16 @@ type batch struct {
 	merged    []byte
 	mergedKey string
 	key       string // the first batch's prelinkKey
+	// mergeCacheKey names the merged module in Config.CacheDir, and
+	// trapIDs are the messages its trapping stubs name by number.
+	mergeCacheKey string
+	trapIDs       []int32
+	// memoryMax is the largest memory, in pages, every module of the
+	// batch accepts (the environment's memory is made with it).
+	memoryMax uint64
+	// steps are the initialiser's calls when the batch was restored from
+	// a plan (prelink.go); otherwise initBatch works them out.
+	steps []initStep
 	// interposed lists the functions a library of the batch defines that
 	// an earlier module of its lookup scope also defines: the library's
 	// own calls to them go to that definition (symbols.go).
@@ -271,6 +285,22 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 	main.isMain = true
 	s := p.deps.searcher
 	s.MainDir = main.dir()
+	started := time.Now()
+
+	// The same program started before with the same files: its launch
+	// record has the whole plan (launch.go).
+	if b, pl, ok := p.restoreLaunch(main); ok {
+		for _, o := range b.objects {
+			p.adopt(o, b)
+			o.global, o.startup = true, true
+			p.debugf("libs", "%s => %s (via %s, needed by %s)", o.name, s.Display(o.path), o.via, nameOrDash(o.neededByName()))
+		}
+		p.restore(b, pl)
+		if err := p.startBatch(ctx, b); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
 
 	// Preloads come right after the main in the global scope, so their
 	// definitions interpose on everything the main's libraries define.
@@ -316,7 +346,12 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 	if err := p.plan(b, false); err != nil {
 		return nil, err
 	}
-	l.storePrelink(key, p.snapshot(b))
+	pl, err := p.snapshot(b)
+	if err != nil {
+		return nil, err
+	}
+	l.storePrelink(key, pl)
+	p.recordLaunch(b, pl, started)
 	if err := p.startBatch(ctx, b); err != nil {
 		return nil, err
 	}
@@ -344,6 +379,7 @@ func (p *Process) plan(b *batch, lazy bool) error {
 			return err
 		}
 	}
+	b.memoryMax = p.memoryMax(b)
 	if err := p.layoutBatch(b); err != nil {
 		return err
 	}

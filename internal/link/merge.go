@@ -3,11 +3,12 @@
 package link
 
 import (
-	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math"
 	"os"
 	"path/filepath"
@@ -198,7 +199,8 @@ func (p *Process) planMerged(b *batch, h *hub, renames map[*object]map[int][2]st
 		}
 		p.l.storeMerge(key, data)
 	}
-	b.merged, b.mergedKey = data, contentKey(data)
+	b.merged, b.mergedKey = data, mergedModuleKey(key, data)
+	b.mergeCacheKey, b.trapIDs = key, h.trapIDs()
 	for _, o := range b.objects {
 		o.slotOnly = !o.isMain
 	}
@@ -1190,11 +1192,11 @@ func (mg *merger) exports(step uint32) error {
 // with Config.CacheDir it is kept on disk and a later process loading the
 // same program skips the merge: with wazero's compilation cache in the
 // same folder, a warm start then reads one compiled module. A file holds
-// the SHA-256 of the module, then the module; anything that does not check
+// a CRC-32C of the module, then the module; anything that does not check
 // out is ignored and rebuilt.
 
 // mergeCacheVersion changes whenever the merge's output would.
-const mergeCacheVersion = "wasmdl-merged-6"
+const mergeCacheVersion = "wasmdl-merged-7"
 
 func (l *Linker) mergeCachePath(key string) string {
 	if l.cfg.CacheDir == "" || key == "" {
@@ -1212,12 +1214,31 @@ func (p *Process) mergeKey(b *batch, h *hub) string {
 	}
 	s := sha256.New()
 	s.Write([]byte(b.key))
-	for _, f := range h.funcs {
-		if f.tramp < 0 && f.slot < 0 && f.trapID >= 0 {
-			fmt.Fprintf(s, "\x00%d=%s", f.trapID, p.l.messages.text(f.trapID))
-		}
+	for _, id := range h.trapIDs() {
+		fmt.Fprintf(s, "\x00%d=%s", id, p.l.messages.text(id))
 	}
 	return hex.EncodeToString(s.Sum(nil))
+}
+
+// trapIDs lists the messages the hub's trapping stubs name by number.
+func (h *hub) trapIDs() []int32 {
+	var ids []int32
+	for _, f := range h.funcs {
+		if f.tramp < 0 && f.slot < 0 && f.trapID >= 0 {
+			ids = append(ids, f.trapID)
+		}
+	}
+	return ids
+}
+
+// mergedModuleKey names a merged module in the Linker's compiled-module
+// cache: by its merge cache key when it has one (which decides its bytes),
+// sparing a hash of the whole module, else by content.
+func mergedModuleKey(cacheKey string, data []byte) string {
+	if cacheKey != "" {
+		return "merged/" + cacheKey
+	}
+	return contentKey(data)
 }
 
 // cachedMerge returns the merged program stored for key, if any.
@@ -1227,13 +1248,13 @@ func (l *Linker) cachedMerge(key string) ([]byte, bool) {
 		return nil, false
 	}
 	b, err := os.ReadFile(path)
-	if err != nil || len(b) < sha256.Size {
+	if err != nil || len(b) < 4 {
 		return nil, false
 	}
-	if sum := sha256.Sum256(b[sha256.Size:]); !bytes.Equal(sum[:], b[:sha256.Size]) {
+	if crc32.Checksum(b[4:], castagnoli) != binary.LittleEndian.Uint32(b) {
 		return nil, false
 	}
-	return b[sha256.Size:], true
+	return b[4:], true
 }
 
 // storeMerge keeps a merged program for key; failures only cost the next
@@ -1250,8 +1271,8 @@ func (l *Linker) storeMerge(key string, data []byte) {
 	if err != nil {
 		return
 	}
-	sum := sha256.Sum256(data)
-	_, err1 := tmp.Write(sum[:])
+	sum := binary.LittleEndian.AppendUint32(nil, crc32.Checksum(data, castagnoli))
+	_, err1 := tmp.Write(sum)
 	_, err2 := tmp.Write(data)
 	err3 := tmp.Close()
 	if err1 != nil || err2 != nil || err3 != nil || os.Rename(tmp.Name(), path) != nil {

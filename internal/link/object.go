@@ -14,12 +14,16 @@ import (
 // object is one loaded module: the analogue of musl's struct dso. Everything
 // the loader learns about a module lives here, from its bytes to its instance.
 type object struct {
-	id     int    // process-wide number, for generated import names
-	name   string // as requested: NEEDED entry, dlopen argument, or main path
-	path   string // fs path it was read from
-	via    string // the search rule that found it
-	info   *moduleInfo
+	id     int         // process-wide number, for generated import names
+	name   string      // as requested: NEEDED entry, dlopen argument, or main path
+	path   string      // fs path it was read from
+	via    string      // the search rule that found it
+	info   *moduleInfo // nil until materialize for an object restored from a launch record
+	lazy   *lazyInfo   // what such an object's file must hold
 	isMain bool
+	// before lists the candidate paths the search found missing before
+	// this object's (see launch.go).
+	before []string
 
 	needed   []*object // direct dependencies, in NEEDED order
 	neededBy *object   // the first object that needed it (nil for main and preloads)

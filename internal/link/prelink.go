@@ -41,6 +41,16 @@ type prelink struct {
 	tramps     []fillPlan
 	merged     []byte // the merged module, if the batch was merged
 	mergedKey  string
+	usesSjlj   bool
+	memoryMax  uint64
+	steps      []stepPlan // the initialiser's calls, in order
+}
+
+// stepPlan is an initStep by object position.
+type stepPlan struct {
+	obj int
+	fn  string
+	arg int64
 }
 
 type objectPlan struct {
@@ -81,6 +91,9 @@ func (l *Linker) prelinkKey(b *batch) string {
 	for i, o := range b.objects {
 		index[o] = i
 	}
+	for _, hf := range l.cfg.HostFuncs {
+		fmt.Fprintf(h, "host %s %v %v\x00", hf.Name, hf.Params, hf.Results)
+	}
 	for _, o := range b.objects {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%t\x00", o.name, o.path, o.info.key, o.isMain)
 		for _, d := range o.needed {
@@ -93,7 +106,7 @@ func (l *Linker) prelinkKey(b *batch) string {
 
 // snapshot records the plan of b, the process's first batch, after
 // planBatch.
-func (p *Process) snapshot(b *batch) *prelink {
+func (p *Process) snapshot(b *batch) (*prelink, error) {
 	index := map[*object]int{}
 	for i, o := range b.objects {
 		index[o] = i
@@ -111,7 +124,14 @@ func (p *Process) snapshot(b *batch) *prelink {
 		memFloor: p.memFloor, tableFloor: p.tableFloor,
 		shared: map[string]sharedPlan{}, tags: cloneMap(p.tags), hostSlots: cloneMap(p.hostSlots),
 		gotMem: cloneMap(b.gotMem), gotFunc: cloneMap(b.gotFunc), hubBytes: b.hubBytes,
-		merged: b.merged, mergedKey: b.mergedKey,
+		merged: b.merged, mergedKey: b.mergedKey, usesSjlj: b.usesSjlj, memoryMax: b.memoryMax,
+	}
+	steps, err := p.batchSteps(b, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range steps {
+		pl.steps = append(pl.steps, stepPlan{obj: index[st.o], fn: st.fn, arg: st.arg})
 	}
 	pl.mem.free = slices.Clone(p.mem.free)
 	pl.table.free = slices.Clone(p.table.free)
@@ -145,7 +165,7 @@ func (p *Process) snapshot(b *batch) *prelink {
 		}
 		pl.objs = append(pl.objs, op)
 	}
-	return pl
+	return pl, nil
 }
 
 // restore applies a stored plan to a new process's first batch, whose
@@ -168,6 +188,9 @@ func (p *Process) restore(b *batch, pl *prelink) {
 	}
 	p.tags = cloneMap(pl.tags)
 	p.hostSlots = cloneMap(pl.hostSlots)
+	if len(p.slots) == 0 {
+		p.slots = make(map[slotKey]uint32, len(pl.slots))
+	}
 	for _, s := range pl.slots {
 		p.slots[slotKey{b.objects[s.obj], s.fn}] = s.slot
 	}
@@ -179,10 +202,17 @@ func (p *Process) restore(b *batch, pl *prelink) {
 	}
 	b.gotMem, b.gotFunc, b.hubBytes = pl.gotMem, pl.gotFunc, pl.hubBytes
 	b.merged, b.mergedKey = pl.merged, pl.mergedKey
+	b.usesSjlj, b.memoryMax = pl.usesSjlj, pl.memoryMax
+	b.steps = make([]initStep, 0, len(pl.steps))
+	for _, st := range pl.steps {
+		b.steps = append(b.steps, initStep{o: b.objects[st.obj], fn: st.fn, arg: st.arg})
+	}
 	fill := func(f fillPlan) slotFill { return slotFill{slot: f.slot, def: obj(f.def), name: f.name, typ: f.typ} }
+	b.fills = make([]slotFill, 0, len(pl.fills))
 	for _, f := range pl.fills {
 		b.fills = append(b.fills, fill(f))
 	}
+	b.tramps = make([]slotFill, 0, len(pl.tramps))
 	for _, f := range pl.tramps {
 		b.tramps = append(b.tramps, fill(f))
 	}

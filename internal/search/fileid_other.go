@@ -9,3 +9,18 @@ import "io/fs"
 type sysID struct{}
 
 func sysIDOf(fs.FileInfo) sysID { return sysID{} }
+
+// SysStamp is the part of a Stamp only the system knows; outside Linux
+// nothing, and Stamps reports false.
+type SysStamp struct {
+	Dev, Ino uint64
+	Ctime    int64
+	Valid    bool
+}
+
+// ChangeTime is the change time in nanoseconds since the epoch (0 here).
+func (s SysStamp) ChangeTime() int64 { return s.Ctime }
+
+const sysStamps = false
+
+func sysStampOf(fs.FileInfo) SysStamp { return SysStamp{} }

@@ -120,6 +120,10 @@ type Result struct {
 	// Via says which rule found it: "path", "-L", "WASMDL_LIBRARY_PATH",
 	// "RUNTIME_PATH", "main folder", "preopen".
 	Via string
+	// Before lists the fs paths of the candidates looked at before this
+	// one and found missing: a file appearing at one of them would win
+	// the next search.
+	Before []string
 }
 
 // NotFoundError reports that no candidate existed; Tried lists them in
@@ -370,7 +374,7 @@ func cleanRel(p string) string {
 }
 
 func (s *Searcher) try(name string, cands []candidate) (*Result, error) {
-	var tried []string
+	var tried, before []string
 	seen := map[string]bool{}
 	for _, c := range cands {
 		p := c.path()
@@ -381,9 +385,10 @@ func (s *Searcher) try(name string, cands []candidate) (*Result, error) {
 		tried = append(tried, s.Display(p))
 		b, err := s.read(c)
 		if err == nil {
-			return &Result{Path: p, Data: b, Via: c.via}, nil
+			return &Result{Path: p, Data: b, Via: c.via, Before: before}, nil
 		}
 		if errors.Is(err, errSkip) {
+			before = append(before, p)
 			continue
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
