@@ -171,7 +171,7 @@ func (p *Process) ensureSjlj(ctx context.Context, b *batch) error {
 // main that defines the memory the runtime imports is instantiated first.
 func (p *Process) sjljObject() *object {
 	if p.sjljObj == nil {
-		p.sjljObj = &object{name: "(wasmdl setjmp/longjmp runtime)", info: &moduleInfo{funcType: sjljTypes}, state: stateInstantiated}
+		p.sjljObj = &object{id: -1, name: "(wasmdl setjmp/longjmp runtime)", info: &moduleInfo{funcType: sjljTypes}, state: stateInstantiated}
 	}
 	return p.sjljObj
 }

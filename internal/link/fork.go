@@ -181,10 +181,7 @@ func (c *Process) copyState(p *Process) {
 	c.memFloor, c.tableFloor = p.memFloor, p.tableFloor
 	c.breakCell, c.loaderEnd, c.programTop = p.breakCell, p.loaderEnd, p.programTop
 	c.guestBufs = slices.Clone(p.guestBufs)
-	c.slots = make(map[slotKey]uint32, len(p.slots))
-	for k, s := range p.slots {
-		c.slots[slotKey{obj(k.o), k.fn}] = s
-	}
+	c.slots = maps.Clone(p.slots)
 	c.hostSlots, c.tags = maps.Clone(p.hostSlots), maps.Clone(p.tags)
 	c.lateFills = slices.Clone(p.lateFills)
 	for i := range c.lateFills {

@@ -277,7 +277,7 @@ func (p *Process) planImports(o *object, k int, funcs map[string]*funcBinding, h
 				if b.def.slotOnly {
 					// A library merged into the first batch exports
 					// nothing: call it through its slot.
-					renames[i] = h.slotCall(b, p.slots[slotKey{b.def, b.def.info.symbols[b.name].Index}])
+					renames[i] = h.slotCall(b, p.slots[slotKey{b.def.id, b.def.info.symbols[b.name].Index}])
 					break
 				}
 				renames[i] = [2]string{defs.name(b.def), b.name}

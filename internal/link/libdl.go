@@ -577,7 +577,7 @@ func (p *Process) slotFunction(slot uint32, t wasmfile.FuncType) (api.Function, 
 
 // ensureSlot gives function name of def its canonical slot, filling it now.
 func (p *Process) ensureSlot(ctx context.Context, def *object, name string) (uint32, error) {
-	if slot, ok := p.slots[slotKey{def, def.info.symbols[name].Index}]; ok {
+	if slot, ok := p.slots[slotKey{def.id, def.info.symbols[name].Index}]; ok {
 		return slot, nil // placed already: nothing to allocate, the table need not be asked
 	}
 	if err := p.refreshTable(ctx); err != nil {
@@ -693,8 +693,8 @@ func (p *Process) dladdrGuest(ctx context.Context, addr, info uint32) uint32 {
 		return name
 	}
 	for k, slot := range p.slots {
-		if slot == addr && k.o.state != stateClosed {
-			owner, saddr, sname = k.o, addr, funcName(k.o, k.fn)
+		if o := p.byID[k.id]; slot == addr && o != nil && o.state != stateClosed {
+			owner, saddr, sname = o, addr, funcName(o, k.fn)
 		}
 	}
 	for _, o := range p.objects {

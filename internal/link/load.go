@@ -137,8 +137,10 @@ type Process struct {
 	lazy bool
 }
 
+// slotKey names a function: its object's process-wide id (the same in a
+// fork, so a fork copies the map as it is) and its function index.
 type slotKey struct {
-	o  *object
+	id int
 	fn uint32
 }
 

@@ -201,6 +201,10 @@ func (p *Process) planMerged(b *batch, h *hub, renames map[*object]map[int][2]st
 	}
 	b.merged, b.mergedKey = data, mergedModuleKey(key, data)
 	b.mergeCacheKey, b.trapIDs = key, h.trapIDs()
+	// The merged module fills its table slots and holds its trampolines
+	// itself: nothing needs the lists again (a fork instantiates the
+	// same module), and each process and plan would otherwise copy them.
+	b.fills, b.tramps = nil, nil
 	for _, o := range b.objects {
 		o.slotOnly = !o.isMain
 	}

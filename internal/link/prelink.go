@@ -139,7 +139,11 @@ func (p *Process) snapshot(b *batch) (*prelink, error) {
 		pl.shared[item] = sharedPlan{provider: idx(s.provider), export: s.export, private: s.private}
 	}
 	for k, slot := range p.slots {
-		pl.slots = append(pl.slots, slotPlan{obj: index[k.o], fn: k.fn, slot: slot})
+		o, ok := index[p.byID[k.id]]
+		if !ok {
+			continue // not an object of the batch (the setjmp runtime's stand-in)
+		}
+		pl.slots = append(pl.slots, slotPlan{obj: o, fn: k.fn, slot: slot})
 	}
 	for _, o := range b.instOrder {
 		pl.instOrder = append(pl.instOrder, index[o])
@@ -192,7 +196,7 @@ func (p *Process) restore(b *batch, pl *prelink) {
 		p.slots = make(map[slotKey]uint32, len(pl.slots))
 	}
 	for _, s := range pl.slots {
-		p.slots[slotKey{b.objects[s.obj], s.fn}] = s.slot
+		p.slots[slotKey{b.objects[s.obj].id, s.fn}] = s.slot
 	}
 	b.instOrder = make([]*object, len(pl.instOrder))
 	b.position = map[*object]int{}

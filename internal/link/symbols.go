@@ -400,7 +400,7 @@ func (p *Process) instantiatedBefore(b *batch, def, o *object) bool {
 // function pointers compare equal across modules.
 func (p *Process) canonicalSlot(b *batch, def *object, name string) uint32 {
 	sym := def.info.symbols[name]
-	key := slotKey{def, sym.Index}
+	key := slotKey{def.id, sym.Index}
 	if s, ok := p.slots[key]; ok {
 		return s
 	}

@@ -162,7 +162,7 @@ func (p *Process) unload(ctx context.Context, objs []*object, runDtors bool) err
 		delete(p.byID, o.id)
 		p.deps.forget(o)
 		for k := range p.slots {
-			if k.o == o {
+			if k.id == o.id {
 				delete(p.slots, k)
 			}
 		}
@@ -250,7 +250,7 @@ func (p *Process) tombstone(ctx context.Context, o *object) error {
 	}
 	for _, s := range o.extraSlots {
 		for k, slot := range p.slots {
-			if k.o == o && slot == s {
+			if k.id == o.id && slot == s {
 				if t, ok := f.FuncType(k.fn); ok {
 					entries = append(entries, entry{s, t})
 				}
