@@ -71,8 +71,11 @@ type launchRecord struct {
 	messages map[int32]string // trap messages the merged program names by number
 }
 
-// launchKey names the record of a program whose main module is main.
-func (l *Linker) launchKey(main *object) string {
+// launchKey names the record of p's program, whose main module is main:
+// the main's path and content, and everything of the configuration that
+// decides the search (the guest's preopens among it) and the layout.
+func (p *Process) launchKey(main *object) string {
+	l := p.l
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", launchVersion, mergeCacheVersion, main.path, main.info.key, l.cfg.Root)
 	fmt.Fprintf(h, "cwd=%s\x00stack=%d\x00pages=%d\x00maxfile=%d\x00", l.cfg.Cwd, l.cfg.stackSize(), l.cfg.maxPages(), l.cfg.MaxFileSize)
@@ -84,6 +87,9 @@ func (l *Linker) launchKey(main *object) string {
 	}
 	for _, hf := range l.cfg.HostFuncs {
 		fmt.Fprintf(h, "host %s %v %v\x00", hf.Name, hf.Params, hf.Results)
+	}
+	for _, pre := range p.deps.searcher.Preopens {
+		fmt.Fprintf(h, "preopen %s %s\x00", pre.Guest, pre.Dir)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -143,7 +149,7 @@ func (p *Process) recordLaunch(b *batch, pl *prelink, started time.Time) {
 		rec.messages[id] = p.l.messages.text(id)
 	}
 	data := rec.encode()
-	path := p.l.launchPath(p.l.launchKey(b.objects[0]))
+	path := p.l.launchPath(p.launchKey(b.objects[0]))
 	if err := writeAtomic(path, data); err != nil {
 		p.debugf("libs", "no launch record: %v", err)
 	}
@@ -156,7 +162,7 @@ func (p *Process) restoreLaunch(main *object) (*batch, *prelink, bool) {
 	if !p.usesLaunchRecords() {
 		return nil, nil, false
 	}
-	data, err := os.ReadFile(p.l.launchPath(p.l.launchKey(main)))
+	data, err := os.ReadFile(p.l.launchPath(p.launchKey(main)))
 	if err != nil {
 		return nil, nil, false
 	}
@@ -215,7 +221,7 @@ func (p *Process) restoreLaunch(main *object) (*batch, *prelink, bool) {
 		p.deps.byPath[o.path] = o
 	}
 	b := &batch{objects: objs, roots: objs[:rec.roots]}
-	p.debugf("libs", "%d modules from the launch record %s", len(objs), p.l.launchPath(p.l.launchKey(main)))
+	p.debugf("libs", "%d modules from the launch record %s", len(objs), p.l.launchPath(p.launchKey(main)))
 	pl := rec.plan
 	pl.merged = merged
 	pl.mergedKey = mergedModuleKey(rec.mergeKey, merged)
