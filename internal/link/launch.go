@@ -5,6 +5,7 @@
 package link
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -15,9 +16,11 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
 
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/wasmdl/wasmdl/internal/search"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
@@ -158,7 +161,7 @@ func (p *Process) recordLaunch(b *batch, pl *prelink, started time.Time) {
 // restoreLaunch starts p from the launch record of main, if there is one
 // and every file it names is unchanged. It reports false, having changed
 // nothing, when the record is missing or stale.
-func (p *Process) restoreLaunch(main *object) (*batch, *prelink, bool) {
+func (p *Process) restoreLaunch(ctx context.Context, main *object) (*batch, *prelink, bool) {
 	if !p.usesLaunchRecords() {
 		return nil, nil, false
 	}
@@ -175,6 +178,24 @@ func (p *Process) restoreLaunch(main *object) (*batch, *prelink, bool) {
 		len(rec.objects) > p.l.cfg.maxObjects() || len(rec.plan.objs) != len(rec.objects) {
 		return nil, nil, false
 	}
+	// While the stamps are checked, another core reads the merged
+	// program and has wazero decode it and load its compiled code, which
+	// instantiateMerged then finds compiled. (Should the record be stale,
+	// that work is wasted, and cheap: a record is written only after its
+	// program was merged and compiled, so both come from the cache.)
+	type mergedProgram struct {
+		data []byte
+		ok   bool
+	}
+	prefetch := make(chan mergedProgram, 1)
+	go func() {
+		data, ok := p.l.cachedMerge(rec.mergeKey)
+		if ok {
+			// An error here shows again when the batch is instantiated.
+			p.l.compile(experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0)), mergedModuleKey(rec.mergeKey, data), data)
+		}
+		prefetch <- mergedProgram{data, ok}
+	}()
 	s := p.deps.searcher
 	for i, lo := range rec.objects {
 		if i > 0 {
@@ -191,10 +212,11 @@ func (p *Process) restoreLaunch(main *object) (*batch, *prelink, bool) {
 			}
 		}
 	}
-	merged, ok := p.l.cachedMerge(rec.mergeKey)
-	if !ok {
+	mp := <-prefetch
+	if !mp.ok {
 		return nil, nil, false
 	}
+	merged := mp.data
 	if !p.l.messages.place(rec.messages) {
 		return nil, nil, false
 	}

@@ -291,7 +291,7 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 
 	// The same program started before with the same files: its launch
 	// record has the whole plan (launch.go).
-	if b, pl, ok := p.restoreLaunch(main); ok {
+	if b, pl, ok := p.restoreLaunch(ctx, main); ok {
 		for _, o := range b.objects {
 			p.adopt(o, b)
 			o.global, o.startup = true, true
