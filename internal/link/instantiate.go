@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
@@ -28,10 +30,6 @@ func (p *Process) resolve(name string, o *object, b *batch, defs []*object) api.
 	switch {
 	case name == hubModule && b != nil:
 		return b.hub
-	case name == "GOT.mem" && b != nil:
-		return b.gotMemMod
-	case name == "GOT.func" && b != nil:
-		return b.gotFunMod
 	case name == "wasi_snapshot_preview1":
 		return p.l.wasi
 	case name == modHost:
@@ -111,14 +109,7 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 	if err := p.ensureExceptions(ctx, b); err != nil {
 		return err
 	}
-	var err error
-	if b.gotMemMod, err = p.instantiateGenerated(ctx, "GOT.mem", buildGOT(b.gotMem), nil, b, nil); err != nil {
-		return err
-	}
-	if b.gotFunMod, err = p.instantiateGenerated(ctx, "GOT.func", buildGOT(b.gotFunc), nil, b, nil); err != nil {
-		return err
-	}
-	if b.hub, err = p.instantiateGenerated(ctx, "hub", b.hubBytes, nil, b, nil); err != nil {
+	if err := p.instantiateHub(ctx, b); err != nil {
 		return err
 	}
 	for _, o := range b.instOrder {
@@ -132,13 +123,19 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 	if err := p.ensureExceptions(ctx, b); err != nil {
 		return err
 	}
-	if len(b.tramps) > 0 {
-		data, defs := buildTrampFiller(b.tramps)
-		if _, err := p.instantiateGenerated(ctx, "trampolines", data, nil, b, defs); err != nil {
-			return err
-		}
+	return p.instantiateFinisher(ctx, b)
+}
+
+// instantiateHub instantiates the batch's hub, if it has anything to
+// provide: a library that imports nothing from it does not pay for an
+// empty instance.
+func (p *Process) instantiateHub(ctx context.Context, b *batch) error {
+	if b.hubBytes == nil {
+		return nil
 	}
-	return p.fillTable(ctx, b)
+	var err error
+	b.hub, err = p.instantiateGenerated(ctx, "hub", b.hubBytes, nil, b, nil)
+	return err
 }
 
 // planBatch decides where every env import of the batch comes from: the
@@ -163,6 +160,11 @@ func (p *Process) planBatch(b *batch) error {
 		}
 	}
 	for _, o := range b.instOrder {
+		if err := planGOT(o, b, h, renames[o]); err != nil {
+			return err
+		}
+	}
+	for _, o := range b.instOrder {
 		var err error
 		if o.code, o.codeKey, err = p.l.rename(o.info, renames[o]); err != nil {
 			return fmt.Errorf("%s: %w", o.name, err)
@@ -177,7 +179,31 @@ func (p *Process) planBatch(b *batch) error {
 			return fmt.Errorf("%s: %w", o.name, err)
 		}
 	}
-	b.hubBytes, b.tramps = h.bytes(), h.tramps
+	b.hubBytes, b.tramps = nil, h.tramps
+	if !h.empty() {
+		b.hubBytes = h.bytes()
+	}
+	return nil
+}
+
+// planGOT points o's GOT.mem and GOT.func imports at the batch's hub,
+// which exports each entry as a mutable global holding its final value: the
+// GOT needs no module of its own.
+func planGOT(o *object, b *batch, h *hub, renames map[int][2]string) error {
+	for i, ci := range o.info.imports {
+		got, prefix := b.gotMem, "GOT.mem:"
+		switch ci.Role {
+		case wasmfile.RoleGOTMem:
+		case wasmfile.RoleGOTFunc:
+			got, prefix = b.gotFunc, "GOT.func:"
+		default:
+			continue
+		}
+		if g := ci.Import.Global; g.Type != wasmfile.I32 || !g.Mutable {
+			return fmt.Errorf("%s: import %s.%s must be (mut i32), is %s", o.name, ci.Import.Module, ci.Import.Name, g)
+		}
+		renames[i] = h.global(prefix+ci.Name, true, got[ci.Name])
+	}
 	return nil
 }
 
@@ -236,11 +262,13 @@ func (l *Linker) rename(mi *moduleInfo, renames map[int][2]string) ([]byte, stri
 		idx = append(idx, i)
 	}
 	sort.Ints(idx)
-	h := sha256.New()
+	var buf []byte
 	for _, i := range idx {
-		fmt.Fprintf(h, "%d\x00%s\x00%s\x00", i, renames[i][0], renames[i][1])
+		buf = strconv.AppendInt(buf, int64(i), 10)
+		buf = append(append(append(append(append(buf, 0), renames[i][0]...), 0), renames[i][1]...), 0)
 	}
-	key := mi.key + "/" + hex.EncodeToString(h.Sum(nil)[:12])
+	sum := sha256.Sum256(buf)
+	key := mi.key + "/" + hex.EncodeToString(sum[:12])
 	data, err := l.rewritten(key, func() ([]byte, error) { return wasmfile.RenameImports(mi.data, mi.file, renames) })
 	return data, key, err
 }
@@ -449,16 +477,37 @@ func (p *Process) instantiateObject(ctx context.Context, o *object, b *batch) er
 	return nil
 }
 
-// fillTable instantiates the batch's filler, whose element segments place
-// each function that needed a new slot.
-func (p *Process) fillTable(ctx context.Context, b *batch) error {
-	if len(b.fills) == 0 {
-		return nil
-	}
-	if p.tableOps == nil {
+// instantiateFinisher instantiates the batch's finisher: one generated
+// module whose element segments fill the hub's trampoline table and the
+// table slots chosen during binding, and whose "run" makes initBatch's
+// calls. The fills need the batch's instances and the calls need the
+// fills, so this is the one module that must come after them all.
+func (p *Process) instantiateFinisher(ctx context.Context, b *batch) error {
+	if len(b.fills) > 0 && p.tableOps == nil {
 		return fmt.Errorf("%s keeps its function table to itself (it does not export it): no function can be placed in it", p.main.name)
 	}
-	data, defs := p.buildFiller(b.fills)
-	_, err := p.instantiateGenerated(ctx, "table filler", data, nil, b, defs)
-	return err
+	// The calls as initBatch will list them. An error here is initBatch's
+	// to report: the finisher then only fills.
+	steps, err := p.initSteps(b, false)
+	if err != nil {
+		steps = nil
+	}
+	if len(b.tramps) == 0 && len(b.fills) == 0 && len(steps) == 0 {
+		return nil
+	}
+	var m wasmgen.Module
+	var defs definers
+	addTrampFills(&m, &defs, b.tramps)
+	p.addFills(&m, &defs, b.fills)
+	if len(steps) > 0 {
+		addInit(&m, &defs, steps)
+	}
+	mod, err := p.instantiateGenerated(ctx, "finisher", m.Bytes(), nil, b, defs.list)
+	if err != nil {
+		return err
+	}
+	if len(steps) > 0 {
+		b.finisher, b.finisherSteps = mod, steps
+	}
+	return nil
 }
