@@ -4,6 +4,7 @@
 package link
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"sort"
 	"strconv"
@@ -40,8 +41,19 @@ func (d *definers) name(o *object) string {
 		d.index[o] = i
 		d.list = append(d.list, o)
 	}
-	return fmt.Sprintf("$d%d", i)
+	if i < len(definerNames) {
+		return definerNames[i]
+	}
+	return "$d" + strconv.Itoa(i)
 }
+
+// definerNames are the first definers' names, made once.
+var definerNames = func() (names [64]string) {
+	for i := range names {
+		names[i] = "$d" + strconv.Itoa(i)
+	}
+	return names
+}()
 
 var i32Type = wasmfile.GlobalType{Type: wasmfile.I32}
 
@@ -113,7 +125,10 @@ type hubGlobal struct {
 // hubModule is the import module name objects use for their batch's hub.
 const hubModule = "$hub"
 
-func newHub() *hub { return &hub{exports: map[string]bool{}, weakTrap: -1} }
+// newHub returns an empty hub with room for about n exports.
+func newHub(n int) *hub {
+	return &hub{exports: make(map[string]bool, n), funcs: make([]hubFunc, 0, n/2), globals: make([]hubGlobal, 0, n/2), weakTrap: -1}
+}
 
 func (h *hub) global(export string, mutable bool, v uint32) [2]string {
 	if !h.exports[export] {
@@ -209,6 +224,40 @@ func typeString(t wasmfile.FuncType) string {
 	}
 	typeStrings.Unlock()
 	return s
+}
+
+// key identifies the hub's bytes: everything bytes encodes, serialised
+// and hashed, so a dlopen that plans the same hub as an earlier one reuses
+// its bytes without encoding them again.
+func (h *hub) key() string {
+	// Names are length-prefixed: they may hold any character.
+	str := func(b []byte, s string) []byte {
+		return append(strconv.AppendInt(append(b, ' '), int64(len(s)), 10), s...)
+	}
+	b := make([]byte, 0, 64*(len(h.globals)+len(h.funcs))+len(h.tableExport)+16)
+	b = str(b, h.tableExport)
+	b = strconv.AppendInt(append(b, ' '), int64(len(h.tramps)), 10)
+	if h.sharedTable {
+		b = append(b, 's')
+	}
+	for _, g := range h.globals {
+		b = str(append(b, 'g'), g.export)
+		if g.mutable {
+			b = append(b, 'm')
+		}
+		b = strconv.AppendUint(append(b, ' '), uint64(g.value), 10)
+	}
+	for _, f := range h.funcs {
+		b = str(append(b, 'f'), f.export)
+		b = str(b, typeString(f.typ))
+		b = strconv.AppendInt(append(b, ' '), int64(f.tramp), 10)
+		b = strconv.AppendInt(append(b, ' '), int64(f.trapID), 10)
+		b = strconv.AppendInt(append(b, ' '), f.slot, 10)
+		if f.lazy {
+			b = append(b, 'l')
+		}
+	}
+	return "hub/" + hashKey(sha256.Sum256(b))
 }
 
 // bytes encodes the hub. Its content depends only on the layout and the

@@ -115,11 +115,15 @@ func (p *Process) initSteps(b *batch, mark bool) ([]initStep, error) {
 		}
 		state(o, stateRelocated)
 	}
-	inBatch := map[*object]bool{}
-	for _, o := range b.objects {
-		inBatch[o] = true
+	order := b.objects // one object: no order to compute over its whole scope
+	if len(b.objects) > 1 {
+		inBatch := map[*object]bool{}
+		for _, o := range b.objects {
+			inBatch[o] = true
+		}
+		order = initOrder(p.loadOrderScope(b), func(o *object) bool { return inBatch[o] })
 	}
-	for _, o := range initOrder(p.loadOrderScope(b), func(o *object) bool { return inBatch[o] }) {
+	for _, o := range order {
 		if o.state >= stateConstructed {
 			continue
 		}

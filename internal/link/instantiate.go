@@ -142,7 +142,11 @@ func (p *Process) instantiateHub(ctx context.Context, b *batch) error {
 // modules' import sections are renamed to match, and whatever no instance
 // defines goes in the batch's hub.
 func (p *Process) planBatch(b *batch) error {
-	h := newHub()
+	n := 0
+	for _, o := range b.instOrder {
+		n += len(o.info.imports)
+	}
+	h := newHub(n)
 	h.tableExport = p.shared[wasmfile.NameTable].export
 	renames := make(map[*object]map[int][2]string, len(b.instOrder))
 	for k, o := range b.instOrder {
@@ -180,10 +184,12 @@ func (p *Process) planBatch(b *batch) error {
 		}
 	}
 	b.hubBytes, b.tramps = nil, h.tramps
-	if !h.empty() {
-		b.hubBytes = h.bytes()
+	if h.empty() {
+		return nil
 	}
-	return nil
+	var err error
+	b.hubBytes, err = p.l.rewritten(h.key(), func() ([]byte, error) { return h.bytes(), nil })
+	return err
 }
 
 // planGOT points o's GOT.mem and GOT.func imports at the batch's hub,
@@ -495,14 +501,22 @@ func (p *Process) instantiateFinisher(ctx context.Context, b *batch) error {
 	if len(b.tramps) == 0 && len(b.fills) == 0 && len(steps) == 0 {
 		return nil
 	}
-	var m wasmgen.Module
-	var defs definers
-	addTrampFills(&m, &defs, b.tramps)
-	p.addFills(&m, &defs, b.fills)
-	if len(steps) > 0 {
-		addInit(&m, &defs, steps)
+	sort.Slice(b.fills, func(i, j int) bool { return b.fills[i].slot < b.fills[j].slot })
+	key, defs := p.finisherKey(b, steps)
+	data, err := p.l.rewritten(key, func() ([]byte, error) {
+		var m wasmgen.Module
+		var defs definers
+		addTrampFills(&m, &defs, b.tramps)
+		p.addFills(&m, &defs, b.fills)
+		if len(steps) > 0 {
+			addInit(&m, &defs, steps)
+		}
+		return m.Bytes(), nil
+	})
+	if err != nil {
+		return err
 	}
-	mod, err := p.instantiateGenerated(ctx, "finisher", m.Bytes(), nil, b, defs.list)
+	mod, err := p.instantiateGenerated(ctx, "finisher", data, nil, b, defs)
 	if err != nil {
 		return err
 	}
@@ -510,4 +524,37 @@ func (p *Process) instantiateFinisher(ctx context.Context, b *batch) error {
 		b.finisher, b.finisherSteps = mod, steps
 	}
 	return nil
+}
+
+// finisherKey identifies the finisher's bytes, and lists its definers in
+// the order its imports name them ("$d0", "$d1"...): what it imports, from
+// which definer, and where it puts it. A library opened again at the same
+// place reuses the bytes made the first time.
+func (p *Process) finisherKey(b *batch, steps []initStep) (string, []*object) {
+	var defs definers
+	k := make([]byte, 0, 32*(len(b.tramps)+len(b.fills)+len(steps))+32)
+	// Names are length-prefixed: they may hold any character.
+	str := func(k []byte, s string) []byte {
+		return append(strconv.AppendInt(append(k, ' '), int64(len(s)), 10), s...)
+	}
+	num := func(k []byte, v int64) []byte { return strconv.AppendInt(append(k, ' '), v, 10) }
+	if len(b.fills) > 0 {
+		k = str(k, p.shared[wasmfile.NameTable].export)
+	}
+	k = num(k, int64(len(b.tramps)))
+	for _, t := range b.tramps {
+		k = str(str(str(k, defs.name(t.def)), t.name), typeString(t.typ))
+	}
+	k = num(k, int64(len(b.fills)))
+	for _, f := range b.fills {
+		from := modHost
+		if f.def != nil {
+			from = defs.name(f.def)
+		}
+		k = str(str(str(num(k, int64(f.slot)), from), f.name), typeString(f.typ))
+	}
+	for _, st := range steps {
+		k = num(str(str(k, defs.name(st.o)), st.fn), st.arg)
+	}
+	return "finisher/" + hashKey(sha256.Sum256(k)), defs.list
 }

@@ -163,15 +163,17 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 	b.interposed = nil
 	for _, o := range b.instOrder {
 		p.findInterpositions(b, idx, o)
-		funcs := map[string]*funcBinding{}
+		funcs := make(map[string]*funcBinding, len(o.info.imports))
 		b.funcs[o] = funcs
+		bindings := make([]funcBinding, 0, len(o.info.imports)) // one allocation for all of o's
 		f := o.info.file
 		for _, ci := range o.info.imports {
 			name := ci.Name
 			switch ci.Role {
 			case wasmfile.RoleFunc:
 				want := f.Types[ci.TypeIndex]
-				fb := &funcBinding{name: name, typ: want}
+				bindings = append(bindings, funcBinding{name: name, typ: want})
+				fb := &bindings[len(bindings)-1]
 				def := idx.fn(name)
 				if ht, ok := p.l.isHostFunc(name); ok && (def == nil || overridden(name, o.isMain)) {
 					// wasmdl's own: libdl always, exit registration for

@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"sort"
@@ -270,14 +271,16 @@ func (p *Process) tombstone(ctx context.Context, o *object) error {
 	// library closed again at the same place reuses the bytes made the
 	// first time (and their compilation).
 	key := make([]byte, 0, 64+8*len(entries))
-	key = append(append(append(key, "tombstone/"...), o.info.key...), '/')
-	key = strconv.AppendInt(append(append(key, p.shared[wasmfile.NameTable].export...), '/'), int64(id), 10)
+	key = append(append(key, o.info.key...), '/')
+	tabExport := p.shared[wasmfile.NameTable].export
+	key = append(strconv.AppendInt(key, int64(len(tabExport)), 10), tabExport...) // any characters
+	key = strconv.AppendInt(append(key, '/'), int64(id), 10)
 	for i, e := range entries {
 		slots[i] = e.slot
 		key = strconv.AppendUint(append(key, '/'), uint64(e.slot), 10)
 		key = append(append(key, ':'), typeString(e.typ)...)
 	}
-	code, err := p.l.rewritten(string(key), func() ([]byte, error) {
+	code, err := p.l.rewritten("tombstone/"+hashKey(sha256.Sum256(key)), func() ([]byte, error) {
 		var m wasmgen.Module
 		tab := m.ImportTable(p.sharedModName(wasmfile.NameTable), p.shared[wasmfile.NameTable].export, 0)
 		trap := m.ImportFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
