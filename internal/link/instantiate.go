@@ -263,15 +263,20 @@ func (l *Linker) rename(mi *moduleInfo, renames map[int][2]string) ([]byte, stri
 	if len(renames) == 0 {
 		return mi.data, mi.key, nil
 	}
-	idx := make([]int, 0, len(renames))
-	for i := range renames {
-		idx = append(idx, i)
-	}
-	sort.Ints(idx)
-	var buf []byte
-	for _, i := range idx {
+	// In import order (renames are keyed by import index): no sort.
+	buf := make([]byte, 0, 32*len(renames))
+	found := 0
+	for i := 0; i < len(mi.file.Imports) && found < len(renames); i++ {
+		r, ok := renames[i]
+		if !ok {
+			continue
+		}
+		found++
 		buf = strconv.AppendInt(buf, int64(i), 10)
-		buf = append(append(append(append(append(buf, 0), renames[i][0]...), 0), renames[i][1]...), 0)
+		buf = append(append(append(append(append(buf, 0), r[0]...), 0), r[1]...), 0)
+	}
+	if found != len(renames) {
+		return nil, "", fmt.Errorf("internal error: renames for %d imports, %d of them among its %d imports", len(renames), found, len(mi.file.Imports))
 	}
 	sum := sha256.Sum256(buf)
 	key := mi.key + "/" + hex.EncodeToString(sum[:12])

@@ -126,7 +126,11 @@ func (p *Process) scopeIndex(b *batch) symbolIndex {
 	}
 	idx := symbolIndex{global: p.globalNames}
 	if len(b.scope) > len(global) {
-		idx.local = newNames()
+		n := 0
+		for _, o := range b.scope[len(global):] {
+			n += len(o.info.symbols)
+		}
+		idx.local = &names{funcs: make(map[string]*object, n), data: make(map[string]*object, n/4)}
 		for _, o := range b.scope[len(global):] {
 			idx.local.add(o)
 		}
