@@ -31,8 +31,8 @@ import (
 //	                what no instance provides
 //	instantiate     environment, then the merged module, or the batch hub
 //	                (with its GOT) and each module
-//	fillTable       put functions into the table slots chosen for them (the
-//	                batch's finisher, which also makes initBatch's calls)
+//	finisher        (separate instances) one generated module puts functions
+//	                into their table slots; its run makes initBatch's calls
 //	initBatch       TLS init, then every __wasm_apply_data_relocs, then
 //	                constructors, dependencies first, the main last
 //
