@@ -223,14 +223,7 @@ func (c *Process) reinstantiate(ctx context.Context, p *Process) error {
 			}
 			continue
 		}
-		var err error
-		if b.gotMemMod, err = c.instantiateGenerated(ctx, "GOT.mem", buildGOT(b.gotMem), nil, b, nil); err != nil {
-			return err
-		}
-		if b.gotFunMod, err = c.instantiateGenerated(ctx, "GOT.func", buildGOT(b.gotFunc), nil, b, nil); err != nil {
-			return err
-		}
-		if b.hub, err = c.instantiateGenerated(ctx, "hub", b.hubBytes, nil, b, nil); err != nil {
+		if err := c.instantiateHub(ctx, b); err != nil {
 			return err
 		}
 		for _, o := range b.instOrder {

@@ -1,11 +1,14 @@
-// The modules wasmdl generates (hub, GOT, fillers, environment, table
+// The modules wasmdl generates (hub with the GOT, fillers, environment, table
 // helpers) and the renaming of a module's imports to their providers.
 
 package link
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"sort"
+	"strconv"
+	"sync"
 
 	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
@@ -38,8 +41,19 @@ func (d *definers) name(o *object) string {
 		d.index[o] = i
 		d.list = append(d.list, o)
 	}
-	return fmt.Sprintf("$d%d", i)
+	if i < len(definerNames) {
+		return definerNames[i]
+	}
+	return "$d" + strconv.Itoa(i)
 }
+
+// definerNames are the first definers' names, made once.
+var definerNames = func() (names [64]string) {
+	for i := range names {
+		names[i] = "$d" + strconv.Itoa(i)
+	}
+	return names
+}()
 
 var i32Type = wasmfile.GlobalType{Type: wasmfile.I32}
 
@@ -73,11 +87,11 @@ type sharedItem struct {
 }
 
 // hub is the one generated module a batch's objects import their "env"
-// items from, besides the instances that define functions: each object's
-// __memory_base and __table_base, the loader's layout globals, trampolines
-// for functions whose definer is instantiated later (through a private
-// table filled once everyone exists), and stubs that trap for undefined
-// weak functions. One hub per batch, rather than a glue module per object,
+// items and GOT entries from, besides the instances that define functions:
+// each object's __memory_base and __table_base, the loader's layout
+// globals, trampolines for functions whose definer is instantiated later
+// (through a private table filled once everyone exists), and stubs that
+// trap for undefined weak functions. One hub per batch, rather than a glue module per object,
 // keeps the number of modules wazero compiles and instantiates close to
 // the number of libraries.
 type hub struct {
@@ -111,7 +125,10 @@ type hubGlobal struct {
 // hubModule is the import module name objects use for their batch's hub.
 const hubModule = "$hub"
 
-func newHub() *hub { return &hub{exports: map[string]bool{}, weakTrap: -1} }
+// newHub returns an empty hub with room for about n exports.
+func newHub(n int) *hub {
+	return &hub{exports: make(map[string]bool, n), funcs: make([]hubFunc, 0, n/2), globals: make([]hubGlobal, 0, n/2), weakTrap: -1}
+}
 
 func (h *hub) global(export string, mutable bool, v uint32) [2]string {
 	if !h.exports[export] {
@@ -136,7 +153,7 @@ func (h *hub) trampoline(b *funcBinding) [2]string {
 // library opened later with RTLD_GLOBAL may define it, as under glibc's
 // lazy binding) and calls it, or traps naming the symbol.
 func (h *hub) lazyStub(b *funcBinding) [2]string {
-	export := fmt.Sprintf("l:%d:%s", b.id, b.typ)
+	export := "l:" + strconv.Itoa(int(b.id)) + ":" + typeString(b.typ)
 	if !h.exports[export] {
 		h.exports[export] = true
 		h.funcs = append(h.funcs, hubFunc{export: export, typ: b.typ, tramp: -1, trapID: b.id, slot: -1, lazy: true})
@@ -146,7 +163,7 @@ func (h *hub) lazyStub(b *funcBinding) [2]string {
 }
 
 func (h *hub) trap(b *funcBinding) [2]string {
-	export := fmt.Sprintf("w:%d", b.id)
+	export := "w:" + strconv.Itoa(int(b.id))
 	if !h.exports[export] {
 		h.exports[export] = true
 		h.funcs = append(h.funcs, hubFunc{export: export, typ: b.typ, tramp: -1, trapID: b.id, slot: -1})
@@ -157,13 +174,90 @@ func (h *hub) trap(b *funcBinding) [2]string {
 // slotCall is a function that calls through table slot: how later batches
 // reach a function of a library merged into the first batch.
 func (h *hub) slotCall(b *funcBinding, slot uint32) [2]string {
-	export := fmt.Sprintf("s:%d:%s", slot, b.typ)
+	var buf [64]byte
+	name := strconv.AppendUint(append(buf[:0], "s:"...), uint64(slot), 10)
+	export := string(append(append(name, ':'), typeString(b.typ)...))
 	if !h.exports[export] {
 		h.exports[export] = true
 		h.funcs = append(h.funcs, hubFunc{export: export, typ: b.typ, tramp: -1, slot: int64(slot)})
 		h.sharedTable = true
 	}
 	return [2]string{hubModule, export}
+}
+
+// empty reports whether the hub has nothing to provide.
+func (h *hub) empty() bool { return len(h.exports) == 0 }
+
+// typeStrings caches FuncType.String by the type's encoding: hub export
+// names spell their type, and a dlopen names many.
+var typeStrings struct {
+	sync.RWMutex
+	m map[string]string
+}
+
+// typeString is t.String(), made once per distinct type.
+func typeString(t wasmfile.FuncType) string {
+	if len(t.Params) > 255 || len(t.Params)+len(t.Results) > 31 {
+		return t.String()
+	}
+	var buf [32]byte
+	key := append(buf[:0], byte(len(t.Params)))
+	for _, v := range t.Params {
+		key = append(key, byte(v))
+	}
+	for _, v := range t.Results {
+		key = append(key, byte(v))
+	}
+	typeStrings.RLock()
+	s, ok := typeStrings.m[string(key)]
+	typeStrings.RUnlock()
+	if ok {
+		return s
+	}
+	s = t.String()
+	typeStrings.Lock()
+	if typeStrings.m == nil {
+		typeStrings.m = map[string]string{}
+	}
+	if len(typeStrings.m) < 4096 { // types come from modules: keep a bound
+		typeStrings.m[string(key)] = s
+	}
+	typeStrings.Unlock()
+	return s
+}
+
+// key identifies the hub's bytes: everything bytes encodes, serialised
+// and hashed, so a dlopen that plans the same hub as an earlier one reuses
+// its bytes without encoding them again.
+func (h *hub) key() string {
+	// Names are length-prefixed: they may hold any character.
+	str := func(b []byte, s string) []byte {
+		return append(strconv.AppendInt(append(b, ' '), int64(len(s)), 10), s...)
+	}
+	b := make([]byte, 0, 64*(len(h.globals)+len(h.funcs))+len(h.tableExport)+16)
+	b = str(b, h.tableExport)
+	b = strconv.AppendInt(append(b, ' '), int64(len(h.tramps)), 10)
+	if h.sharedTable {
+		b = append(b, 's')
+	}
+	for _, g := range h.globals {
+		b = str(append(b, 'g'), g.export)
+		if g.mutable {
+			b = append(b, 'm')
+		}
+		b = strconv.AppendUint(append(b, ' '), uint64(g.value), 10)
+	}
+	for _, f := range h.funcs {
+		b = str(append(b, 'f'), f.export)
+		b = str(b, typeString(f.typ))
+		b = strconv.AppendInt(append(b, ' '), int64(f.tramp), 10)
+		b = strconv.AppendInt(append(b, ' '), int64(f.trapID), 10)
+		b = strconv.AppendInt(append(b, ' '), f.slot, 10)
+		if f.lazy {
+			b = append(b, 'l')
+		}
+	}
+	return "hub/" + hashKey(sha256.Sum256(b))
 }
 
 // bytes encodes the hub. Its content depends only on the layout and the
@@ -232,7 +326,7 @@ func (h *hub) bytes() []byte {
 // imports (a deterministic function of the bindings) lets the module be
 // instantiated against existing instances with no glue module of its own.
 func (p *Process) planImports(o *object, k int, funcs map[string]*funcBinding, h *hub) (map[int][2]string, []*object, error) {
-	renames := map[int][2]string{}
+	renames := make(map[int][2]string, len(o.info.imports))
 	var defs definers
 	for i, ci := range o.info.imports {
 		im := ci.Import
@@ -264,7 +358,7 @@ func (p *Process) planImports(o *object, k int, funcs map[string]*funcBinding, h
 			}
 			export := "g:" + im.Name
 			if ci.Role != wasmfile.RoleGlobal {
-				export = fmt.Sprintf("%s:%d", im.Name, k) // one per object
+				export = im.Name + ":" + strconv.Itoa(k) // one per object
 			}
 			if im.Global.Mutable {
 				export = "m" + export
@@ -300,23 +394,6 @@ func (p *Process) planImports(o *object, k int, funcs map[string]*funcBinding, h
 	return renames, defs.list, nil
 }
 
-// buildGOT generates a module exporting one mutable i32 global per name,
-// holding its final value. GOT values are all known before any module of a
-// batch is instantiated (bases and slots are chosen first), which is what
-// LLVM 14 side modules need: they apply relocations in their start function.
-func buildGOT(values map[string]uint32) []byte {
-	names := make([]string, 0, len(values))
-	for n := range values {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var m wasmgen.Module
-	for _, n := range names {
-		m.Export(n, wasmfile.KindGlobal, m.GlobalI32(true, int32(values[n])))
-	}
-	return m.Bytes()
-}
-
 // slotFill is a table slot the loader must fill with a function that is not
 // already placed there by its module's own element segments.
 type slotFill struct {
@@ -330,9 +407,19 @@ type slotFill struct {
 // function into its slot when instantiated: wazero has no table-set API, so
 // this is how the loader places functions.
 func (p *Process) buildFiller(fills []slotFill) ([]byte, []*object) {
-	sort.Slice(fills, func(i, j int) bool { return fills[i].slot < fills[j].slot })
 	var m wasmgen.Module
 	var defs definers
+	p.addFills(&m, &defs, fills)
+	return m.Bytes(), defs.list
+}
+
+// addFills adds to m the shared table's import and the element segments
+// that place fills (sorted by slot here), importing each function.
+func (p *Process) addFills(m *wasmgen.Module, defs *definers, fills []slotFill) {
+	if len(fills) == 0 {
+		return
+	}
+	sort.Slice(fills, func(i, j int) bool { return fills[i].slot < fills[j].slot })
 	tab := m.ImportTable(p.sharedModName(wasmfile.NameTable), p.shared[wasmfile.NameTable].export, 0)
 	idx := make([]uint32, len(fills))
 	for i, f := range fills {
@@ -350,7 +437,6 @@ func (p *Process) buildFiller(fills []slotFill) ([]byte, []*object) {
 		m.ActiveElemTable(tab, fills[i].slot, idx[i:j])
 		i = j
 	}
-	return m.Bytes(), defs.list
 }
 
 // trampTable is the export name of the hub's private trampoline table.
@@ -361,13 +447,22 @@ const trampTable = "$tramp"
 func buildTrampFiller(tramps []slotFill) ([]byte, []*object) {
 	var m wasmgen.Module
 	var defs definers
+	addTrampFills(&m, &defs, tramps)
+	return m.Bytes(), defs.list
+}
+
+// addTrampFills adds to m the hub's trampoline table's import and the
+// element segment that fills it.
+func addTrampFills(m *wasmgen.Module, defs *definers, tramps []slotFill) {
+	if len(tramps) == 0 {
+		return
+	}
 	tab := m.ImportTable(hubModule, trampTable, uint32(len(tramps)))
 	idx := make([]uint32, len(tramps))
 	for i, t := range tramps {
 		idx[i] = m.ImportFunc(defs.name(t.def), t.name, t.typ)
 	}
 	m.ActiveElemTable(tab, 0, idx)
-	return m.Bytes(), defs.list
 }
 
 // buildEnv generates the process environment: whichever of memory, table

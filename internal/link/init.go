@@ -5,6 +5,7 @@ package link
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmdl/wasmdl/internal/wasmgen"
@@ -37,10 +38,12 @@ func (p *Process) initBatch(ctx context.Context, b *batch) error {
 	if len(steps) == 0 {
 		return nil
 	}
-	data, defs := buildInit(steps)
-	mod, err := p.instantiateGenerated(ctx, "initialiser", data, nil, b, defs)
-	if err != nil {
-		return err
+	mod := b.finisher // made with these calls by instantiateFinisher
+	if mod == nil || !slices.Equal(steps, b.finisherSteps) {
+		data, defs := buildInit(steps)
+		if mod, err = p.instantiateGenerated(ctx, "initialiser", data, nil, b, defs); err != nil {
+			return err
+		}
 	}
 	return runInit(ctx, mod.ExportedFunction("run"), mod.ExportedGlobal("step"), steps)
 }
@@ -134,11 +137,15 @@ func (p *Process) initSteps(b *batch, mark bool) ([]initStep, error) {
 		}
 		state(o, stateRelocated)
 	}
-	inBatch := map[*object]bool{}
-	for _, o := range b.objects {
-		inBatch[o] = true
+	order := b.objects // one object: no order to compute over its whole scope
+	if len(b.objects) > 1 {
+		inBatch := map[*object]bool{}
+		for _, o := range b.objects {
+			inBatch[o] = true
+		}
+		order = initOrder(p.loadOrderScope(b), func(o *object) bool { return inBatch[o] })
 	}
-	for _, o := range initOrder(p.loadOrderScope(b), func(o *object) bool { return inBatch[o] }) {
+	for _, o := range order {
 		if o.state >= stateConstructed {
 			continue
 		}
@@ -158,11 +165,18 @@ func (p *Process) initSteps(b *batch, mark bool) ([]initStep, error) {
 	return steps, nil
 }
 
-// buildInit generates the module that makes steps' calls in order, setting
-// its exported "step" global before each so a trap can be attributed.
+// buildInit generates the module that makes steps' calls in order.
 func buildInit(steps []initStep) ([]byte, []*object) {
 	var m wasmgen.Module
 	var defs definers
+	addInit(&m, &defs, steps)
+	return m.Bytes(), defs.list
+}
+
+// addInit adds to m an exported "run" function making steps' calls in
+// order, setting the exported "step" global before each so a trap can be
+// attributed.
+func addInit(m *wasmgen.Module, defs *definers, steps []initStep) {
 	imports := make([]uint32, len(steps))
 	for i, st := range steps {
 		t := wasmfile.FuncType{}
@@ -183,7 +197,6 @@ func buildInit(steps []initStep) ([]byte, []*object) {
 	}
 	m.Export("step", wasmfile.KindGlobal, step)
 	m.Export("run", wasmfile.KindFunc, m.Func(wasmfile.FuncType{}, body))
-	return m.Bytes(), defs.list
 }
 
 // call calls an export of o if it exists.

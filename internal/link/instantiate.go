@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
 
@@ -28,10 +30,6 @@ func (p *Process) resolve(name string, o *object, b *batch, defs []*object) api.
 	switch {
 	case name == hubModule && b != nil:
 		return b.hub
-	case name == "GOT.mem" && b != nil:
-		return b.gotMemMod
-	case name == "GOT.func" && b != nil:
-		return b.gotFunMod
 	case name == "wasi_snapshot_preview1":
 		return p.l.wasi
 	case name == modHost:
@@ -111,14 +109,7 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 	if err := p.ensureExceptions(ctx, b); err != nil {
 		return err
 	}
-	var err error
-	if b.gotMemMod, err = p.instantiateGenerated(ctx, "GOT.mem", buildGOT(b.gotMem), nil, b, nil); err != nil {
-		return err
-	}
-	if b.gotFunMod, err = p.instantiateGenerated(ctx, "GOT.func", buildGOT(b.gotFunc), nil, b, nil); err != nil {
-		return err
-	}
-	if b.hub, err = p.instantiateGenerated(ctx, "hub", b.hubBytes, nil, b, nil); err != nil {
+	if err := p.instantiateHub(ctx, b); err != nil {
 		return err
 	}
 	for _, o := range b.instOrder {
@@ -132,20 +123,30 @@ func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 	if err := p.ensureExceptions(ctx, b); err != nil {
 		return err
 	}
-	if len(b.tramps) > 0 {
-		data, defs := buildTrampFiller(b.tramps)
-		if _, err := p.instantiateGenerated(ctx, "trampolines", data, nil, b, defs); err != nil {
-			return err
-		}
+	return p.instantiateFinisher(ctx, b)
+}
+
+// instantiateHub instantiates the batch's hub, if it has anything to
+// provide: a library that imports nothing from it does not pay for an
+// empty instance.
+func (p *Process) instantiateHub(ctx context.Context, b *batch) error {
+	if b.hubBytes == nil {
+		return nil
 	}
-	return p.fillTable(ctx, b)
+	var err error
+	b.hub, err = p.instantiateGenerated(ctx, "hub", b.hubBytes, nil, b, nil)
+	return err
 }
 
 // planBatch decides where every env import of the batch comes from: the
 // modules' import sections are renamed to match, and whatever no instance
 // defines goes in the batch's hub.
 func (p *Process) planBatch(b *batch) error {
-	h := newHub()
+	n := 0
+	for _, o := range b.instOrder {
+		n += len(o.info.imports)
+	}
+	h := newHub(n)
 	h.tableExport = p.shared[wasmfile.NameTable].export
 	renames := make(map[*object]map[int][2]string, len(b.instOrder))
 	for k, o := range b.instOrder {
@@ -159,6 +160,11 @@ func (p *Process) planBatch(b *batch) error {
 	if len(b.roots) > 0 && b.roots[0].isMain && !p.l.cfg.Separate {
 		merged, err := p.planMerged(b, h, renames)
 		if merged || err != nil {
+			return err
+		}
+	}
+	for _, o := range b.instOrder {
+		if err := planGOT(o, b, h, renames[o]); err != nil {
 			return err
 		}
 	}
@@ -177,7 +183,33 @@ func (p *Process) planBatch(b *batch) error {
 			return fmt.Errorf("%s: %w", o.name, err)
 		}
 	}
-	b.hubBytes, b.tramps = h.bytes(), h.tramps
+	b.hubBytes, b.tramps = nil, h.tramps
+	if h.empty() {
+		return nil
+	}
+	var err error
+	b.hubBytes, err = p.l.rewritten(h.key(), func() ([]byte, error) { return h.bytes(), nil })
+	return err
+}
+
+// planGOT points o's GOT.mem and GOT.func imports at the batch's hub,
+// which exports each entry as a mutable global holding its final value: the
+// GOT needs no module of its own.
+func planGOT(o *object, b *batch, h *hub, renames map[int][2]string) error {
+	for i, ci := range o.info.imports {
+		got, prefix := b.gotMem, "GOT.mem:"
+		switch ci.Role {
+		case wasmfile.RoleGOTMem:
+		case wasmfile.RoleGOTFunc:
+			got, prefix = b.gotFunc, "GOT.func:"
+		default:
+			continue
+		}
+		if g := ci.Import.Global; g.Type != wasmfile.I32 || !g.Mutable {
+			return fmt.Errorf("%s: import %s.%s must be (mut i32), is %s", o.name, ci.Import.Module, ci.Import.Name, g)
+		}
+		renames[i] = h.global(prefix+ci.Name, true, got[ci.Name])
+	}
 	return nil
 }
 
@@ -231,16 +263,23 @@ func (l *Linker) rename(mi *moduleInfo, renames map[int][2]string) ([]byte, stri
 	if len(renames) == 0 {
 		return mi.data, mi.key, nil
 	}
-	idx := make([]int, 0, len(renames))
-	for i := range renames {
-		idx = append(idx, i)
+	// In import order (renames are keyed by import index): no sort.
+	buf := make([]byte, 0, 32*len(renames))
+	found := 0
+	for i := 0; i < len(mi.file.Imports) && found < len(renames); i++ {
+		r, ok := renames[i]
+		if !ok {
+			continue
+		}
+		found++
+		buf = strconv.AppendInt(buf, int64(i), 10)
+		buf = append(append(append(append(append(buf, 0), r[0]...), 0), r[1]...), 0)
 	}
-	sort.Ints(idx)
-	h := sha256.New()
-	for _, i := range idx {
-		fmt.Fprintf(h, "%d\x00%s\x00%s\x00", i, renames[i][0], renames[i][1])
+	if found != len(renames) {
+		return nil, "", fmt.Errorf("internal error: renames for %d imports, %d of them among its %d imports", len(renames), found, len(mi.file.Imports))
 	}
-	key := mi.key + "/" + hex.EncodeToString(h.Sum(nil)[:12])
+	sum := sha256.Sum256(buf)
+	key := mi.key + "/" + hex.EncodeToString(sum[:12])
 	data, err := l.rewritten(key, func() ([]byte, error) { return wasmfile.RenameImports(mi.data, mi.file, renames) })
 	return data, key, err
 }
@@ -456,16 +495,78 @@ func (p *Process) instantiateObject(ctx context.Context, o *object, b *batch) er
 	return nil
 }
 
-// fillTable instantiates the batch's filler, whose element segments place
-// each function that needed a new slot.
-func (p *Process) fillTable(ctx context.Context, b *batch) error {
-	if len(b.fills) == 0 {
-		return nil
-	}
-	if p.tableOps == nil {
+// instantiateFinisher instantiates the batch's finisher: one generated
+// module whose element segments fill the hub's trampoline table and the
+// table slots chosen during binding, and whose "run" makes initBatch's
+// calls. The fills need the batch's instances and the calls need the
+// fills, so this is the one module that must come after them all.
+func (p *Process) instantiateFinisher(ctx context.Context, b *batch) error {
+	if len(b.fills) > 0 && p.tableOps == nil {
 		return fmt.Errorf("%s keeps its function table to itself (it does not export it): no function can be placed in it", p.main.name)
 	}
-	data, defs := p.buildFiller(b.fills)
-	_, err := p.instantiateGenerated(ctx, "table filler", data, nil, b, defs)
-	return err
+	// The calls as initBatch will list them. An error here is initBatch's
+	// to report: the finisher then only fills.
+	steps, err := p.initSteps(b, false)
+	if err != nil {
+		steps = nil
+	}
+	if len(b.tramps) == 0 && len(b.fills) == 0 && len(steps) == 0 {
+		return nil
+	}
+	sort.Slice(b.fills, func(i, j int) bool { return b.fills[i].slot < b.fills[j].slot })
+	key, defs := p.finisherKey(b, steps)
+	data, err := p.l.rewritten(key, func() ([]byte, error) {
+		var m wasmgen.Module
+		var defs definers
+		addTrampFills(&m, &defs, b.tramps)
+		p.addFills(&m, &defs, b.fills)
+		if len(steps) > 0 {
+			addInit(&m, &defs, steps)
+		}
+		return m.Bytes(), nil
+	})
+	if err != nil {
+		return err
+	}
+	mod, err := p.instantiateGenerated(ctx, "finisher", data, nil, b, defs)
+	if err != nil {
+		return err
+	}
+	if len(steps) > 0 {
+		b.finisher, b.finisherSteps = mod, steps
+	}
+	return nil
+}
+
+// finisherKey identifies the finisher's bytes, and lists its definers in
+// the order its imports name them ("$d0", "$d1"...): what it imports, from
+// which definer, and where it puts it. A library opened again at the same
+// place reuses the bytes made the first time.
+func (p *Process) finisherKey(b *batch, steps []initStep) (string, []*object) {
+	var defs definers
+	k := make([]byte, 0, 32*(len(b.tramps)+len(b.fills)+len(steps))+32)
+	// Names are length-prefixed: they may hold any character.
+	str := func(k []byte, s string) []byte {
+		return append(strconv.AppendInt(append(k, ' '), int64(len(s)), 10), s...)
+	}
+	num := func(k []byte, v int64) []byte { return strconv.AppendInt(append(k, ' '), v, 10) }
+	if len(b.fills) > 0 {
+		k = str(k, p.shared[wasmfile.NameTable].export)
+	}
+	k = num(k, int64(len(b.tramps)))
+	for _, t := range b.tramps {
+		k = str(str(str(k, defs.name(t.def)), t.name), typeString(t.typ))
+	}
+	k = num(k, int64(len(b.fills)))
+	for _, f := range b.fills {
+		from := modHost
+		if f.def != nil {
+			from = defs.name(f.def)
+		}
+		k = str(str(str(num(k, int64(f.slot)), from), f.name), typeString(f.typ))
+	}
+	for _, st := range steps {
+		k = num(str(str(k, defs.name(st.o)), st.fn), st.arg)
+	}
+	return "finisher/" + hashKey(sha256.Sum256(k)), defs.list
 }

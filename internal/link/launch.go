@@ -182,20 +182,19 @@ func (p *Process) restoreLaunch(ctx context.Context, main *object) (*batch, *pre
 	// program and has wazero decode it and load its compiled code, which
 	// instantiateMerged then finds compiled. (Should the record be stale,
 	// that work is wasted, and cheap: a record is written only after its
-	// program was merged and compiled, so both come from the cache.)
-	type mergedProgram struct {
-		data []byte
-		ok   bool
-	}
-	prefetch := make(chan mergedProgram, 1)
+	// program was merged and compiled, so both come from the cache.) It
+	// is waited for on every return: the runtime may be closed after.
+	var merged []byte
+	prefetched := make(chan struct{})
 	go func() {
-		data, ok := p.l.cachedMerge(rec.mergeKey)
-		if ok {
+		defer close(prefetched)
+		if data, ok := p.l.cachedMerge(rec.mergeKey); ok {
 			// An error here shows again when the batch is instantiated.
 			p.l.compile(experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0)), mergedModuleKey(rec.mergeKey, data), data)
+			merged = data
 		}
-		prefetch <- mergedProgram{data, ok}
 	}()
+	defer func() { <-prefetched }()
 	s := p.deps.searcher
 	for i, lo := range rec.objects {
 		if i > 0 {
@@ -212,11 +211,10 @@ func (p *Process) restoreLaunch(ctx context.Context, main *object) (*batch, *pre
 			}
 		}
 	}
-	mp := <-prefetch
-	if !mp.ok {
+	<-prefetched
+	if merged == nil {
 		return nil, nil, false
 	}
-	merged := mp.data
 	if !p.l.messages.place(rec.messages) {
 		return nil, nil, false
 	}

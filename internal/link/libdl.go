@@ -419,7 +419,9 @@ func (p *Process) open(ctx context.Context, name string, flags uint32, requester
 		errs = append(errs, fmt.Errorf("%s: cannot load %d more modules: the process would hold %d, over its limit of %d", name, len(b.objects), len(p.objects), limit))
 	}
 	for _, d := range b.objects {
-		p.debugf("libs", "dlopen: %s => %s (via %s, needed by %s)", d.name, p.deps.searcher.Display(d.path), d.via, nameOrDash(d.neededByName()))
+		if p.l.tracing("libs") { // spare the arguments when not tracing
+			p.debugf("libs", "dlopen: %s => %s (via %s, needed by %s)", d.name, p.deps.searcher.Display(d.path), d.via, nameOrDash(d.neededByName()))
+		}
 	}
 	if len(errs) == 0 {
 		lazy := flags&RTLDNow == 0
@@ -554,7 +556,7 @@ func (p *Process) lookupSym(ctx context.Context, scope []*object, name string) (
 // the host to call a function the merged module does not export: a hub
 // holding just the slot call later batches use, made once per slot.
 func (p *Process) slotFunction(slot uint32, t wasmfile.FuncType) (api.Function, error) {
-	h := newHub()
+	h := newHub(0)
 	h.tableExport = p.shared[wasmfile.NameTable].export
 	export := h.slotCall(&funcBinding{typ: t}, slot)[1]
 	if m := p.slotCallers[slot]; m != nil {

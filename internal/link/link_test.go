@@ -344,3 +344,108 @@ func TestIsolation(t *testing.T) {
 		t.Fatalf("another process ran the victim's exit handlers: %q", out.String()[before:])
 	}
 }
+
+// TestDlopenGeneratedModules: a dlopen instantiates only the generated
+// modules its library needs. The GOT lives in the batch's hub, the table
+// fills and the initialiser's calls in one finisher, and a library that
+// needs neither gets neither.
+func TestDlopenGeneratedModules(t *testing.T) {
+	ctx := context.Background()
+	i32 := wasmfile.I32
+	ret := wasmfile.FuncType{Results: []wasmfile.ValType{i32}}
+	mutI32 := wasmfile.GlobalType{Type: i32, Mutable: true}
+	lib := func(build func(m *wasmgen.Module)) []byte {
+		var m wasmgen.Module
+		build(&m)
+		b, err := wasmfile.WithDylink(m.Bytes(), &wasmfile.Dylink{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	fsys := fstest.MapFS{
+		// No GOT import, a constructor: the hub (its __memory_base) and
+		// a finisher that only calls.
+		"libnogot.so": {Data: lib(func(m *wasmgen.Module) {
+			m.ImportGlobal("env", wasmfile.NameMemoryBase, i32Type)
+			ran := m.GlobalI32(true, 0)
+			m.Export(wasmfile.NameCallCtors, wasmfile.KindFunc, m.Func(wasmfile.FuncType{}, wasmgen.GlobalSet(wasmgen.I32Const(nil, 1), ran)))
+			m.Export("ran", wasmfile.KindFunc, m.Func(ret, []byte{0x23, byte(ran)})) // global.get
+		})},
+		// Only GOT.func, for its own function: the hub holds the entry,
+		// a finisher that only fills puts the function in its slot.
+		"libgotfunc.so": {Data: lib(func(m *wasmgen.Module) {
+			m.ImportGlobal("env", wasmfile.NameMemoryBase, i32Type)
+			got := m.ImportGlobal("GOT.func", "seven", mutI32)
+			m.Export("seven", wasmfile.KindFunc, m.Func(ret, wasmgen.I32Const(nil, 7)))
+			m.Export("seven_ptr", wasmfile.KindFunc, m.Func(ret, []byte{0x23, byte(got)}))
+		})},
+		// Nothing to import, nothing to run: no generated module at all.
+		"libbare.so": {Data: lib(func(m *wasmgen.Module) {
+			m.Export("eight", wasmfile.KindFunc, m.Func(ret, wasmgen.I32Const(nil, 8)))
+		})},
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesExtendedConst))
+	defer rt.Close(ctx)
+	l := NewLinker(rt, Config{FS: fsys, Cwd: ".", SearchPaths: []string{"."}})
+	p, err := l.LoadEmpty(ctx, ProcConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	call := func(id int, name string) uint64 {
+		t.Helper()
+		s, err := p.Lookup(ctx, id, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := p.Call(ctx, s, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return res[0]
+	}
+	for _, tc := range []struct {
+		lib       string
+		generated int
+		check     func(id int)
+	}{
+		{"libnogot.so", 2, func(id int) {
+			if got := call(id, "ran"); got != 1 {
+				t.Errorf("libnogot.so: constructor did not run (ran = %d)", got)
+			}
+		}},
+		{"libgotfunc.so", 2, func(id int) {
+			ptr := call(id, "seven_ptr")
+			s, err := p.Lookup(ctx, id, "seven")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if uint64(s.Value) != ptr || ptr == 0 {
+				t.Errorf("libgotfunc.so: GOT.func.seven = %d, its slot is %d", ptr, s.Value)
+			}
+			if got := call(id, "seven"); got != 7 {
+				t.Errorf("libgotfunc.so: seven() = %d", got)
+			}
+		}},
+		{"libbare.so", 0, func(id int) {
+			if got := call(id, "eight"); got != 8 {
+				t.Errorf("libbare.so: eight() = %d", got)
+			}
+		}},
+	} {
+		for round := 0; round < 2; round++ { // the second time from the caches
+			id, err := p.Open(ctx, tc.lib, RTLDNow)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.lib, err)
+			}
+			if n := len(p.batches[len(p.batches)-1].generated); n != tc.generated {
+				t.Errorf("%s: %d generated instances, want %d", tc.lib, n, tc.generated)
+			}
+			tc.check(id)
+			if err := p.CloseLibrary(ctx, id); err != nil {
+				t.Fatalf("%s: close: %v", tc.lib, err)
+			}
+		}
+	}
+}

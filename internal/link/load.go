@@ -30,9 +30,10 @@ import (
 //	                becomes one merged module (merge.go), later ones are
 //	                renamed to import from their providers, with a hub for
 //	                what no instance provides
-//	instantiate     environment, then the merged module, or GOT modules,
-//	                the batch hub and each module
-//	fillTable       put functions into the table slots chosen for them
+//	instantiate     environment, then the merged module, or the batch hub
+//	                (with its GOT) and each module
+//	finisher        (separate instances) one generated module puts functions
+//	                into their table slots; its run makes initBatch's calls
 //	initBatch       TLS init, then every __wasm_apply_data_relocs, then
 //	                constructors, dependencies first, the main last
 //
@@ -155,16 +156,19 @@ type batch struct {
 	gotFunc   map[string]uint32
 	bindTrace []bindTrace // WASMDL_DEBUG=bindings, printed after planBatch
 	usesSjlj  bool        // some import binds to the loader's setjmp/longjmp runtime
-	gotMemMod api.Module
-	gotFunMod api.Module
-	hub       api.Module // bases, layout globals, trampolines and stubs
-	hubBytes  []byte     // the hub, as planned
-	tramps    []slotFill // what the hub's trampolines call
+	hub       api.Module  // GOT entries, bases, layout globals, trampolines and stubs
+	hubBytes  []byte      // the hub, as planned (nil: nothing to provide)
+	tramps    []slotFill  // what the hub's trampolines call
 	fills     []slotFill
 	funcs     map[*object]map[string]*funcBinding
 	position  map[*object]int
-	generated []api.Module // GOT modules, filler: closed when live reaches 0
+	generated []api.Module // hub, finisher: closed when live reaches 0
 	live      int          // objects of the batch still loaded
+
+	// finisher fills the table and makes finisherSteps' calls
+	// (instantiateFinisher).
+	finisher      api.Module
+	finisherSteps []initStep
 
 	// merged is the batch as one module (merge.go), or nil when its
 	// objects are instantiated one by one.

@@ -126,7 +126,11 @@ func (p *Process) scopeIndex(b *batch) symbolIndex {
 	}
 	idx := symbolIndex{global: p.globalNames}
 	if len(b.scope) > len(global) {
-		idx.local = newNames()
+		n := 0
+		for _, o := range b.scope[len(global):] {
+			n += len(o.info.symbols)
+		}
+		idx.local = &names{funcs: make(map[string]*object, n), data: make(map[string]*object, n/4)}
 		for _, o := range b.scope[len(global):] {
 			idx.local.add(o)
 		}
@@ -163,15 +167,17 @@ func (p *Process) bindBatch(b *batch, lazy bool) LinkErrors {
 	b.interposed = nil
 	for _, o := range b.instOrder {
 		p.findInterpositions(b, idx, o)
-		funcs := map[string]*funcBinding{}
+		funcs := make(map[string]*funcBinding, len(o.info.imports))
 		b.funcs[o] = funcs
+		bindings := make([]funcBinding, 0, len(o.info.imports)) // one allocation for all of o's
 		f := o.info.file
 		for _, ci := range o.info.imports {
 			name := ci.Name
 			switch ci.Role {
 			case wasmfile.RoleFunc:
 				want := f.Types[ci.TypeIndex]
-				fb := &funcBinding{name: name, typ: want}
+				bindings = append(bindings, funcBinding{name: name, typ: want})
+				fb := &bindings[len(bindings)-1]
 				def := idx.fn(name)
 				if ht, ok := p.l.isHostFunc(name); ok && (def == nil || overridden(name, o.isMain)) {
 					// wasmdl's own: libdl always, exit registration for

@@ -2,9 +2,11 @@ package link
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmdl/wasmdl/internal/wasmgen"
@@ -161,10 +163,8 @@ func (p *Process) unload(ctx context.Context, objs []*object, runDtors bool) err
 	for _, o := range objs {
 		delete(p.byID, o.id)
 		p.deps.forget(o)
-		for k := range p.slots {
-			if k.id == o.id {
-				delete(p.slots, k)
-			}
+		for _, k := range p.slotKeysOf(o) {
+			delete(p.slots, k)
 		}
 	}
 	p.pruneTable()
@@ -248,9 +248,13 @@ func (p *Process) tombstone(ctx context.Context, o *object) error {
 			}
 		}
 	}
-	for _, s := range o.extraSlots {
-		for k, slot := range p.slots {
-			if k.id == o.id && slot == s {
+	if len(o.extraSlots) > 0 {
+		extra := make(map[uint32]bool, len(o.extraSlots))
+		for _, s := range o.extraSlots {
+			extra[s] = true
+		}
+		for _, k := range p.slotKeysOf(o) {
+			if s := p.slots[k]; extra[s] {
 				if t, ok := f.FuncType(k.fn); ok {
 					entries = append(entries, entry{s, t})
 				}
@@ -260,21 +264,37 @@ func (p *Process) tombstone(ctx context.Context, o *object) error {
 	if len(entries) == 0 || p.tableOps == nil {
 		return nil
 	}
-	var m wasmgen.Module
-	tab := m.ImportTable(p.sharedModName(wasmfile.NameTable), p.shared[wasmfile.NameTable].export, 0)
-	trap := m.ImportFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
-	id := p.l.messages.id(fmt.Sprintf("call through a stale function pointer into %s, which dlclose unloaded", o.name))
+	id := p.l.messages.id("call through a stale function pointer into " + o.name + ", which dlclose unloaded")
 	sort.Slice(entries, func(i, j int) bool { return entries[i].slot < entries[j].slot })
 	slots := make([]uint32, len(entries))
+	// The stubs depend on the library, the message and the slots: a
+	// library closed again at the same place reuses the bytes made the
+	// first time (and their compilation).
+	key := make([]byte, 0, 64+8*len(entries))
+	key = append(append(key, o.info.key...), '/')
+	tabExport := p.shared[wasmfile.NameTable].export
+	key = append(strconv.AppendInt(key, int64(len(tabExport)), 10), tabExport...) // any characters
+	key = strconv.AppendInt(append(key, '/'), int64(id), 10)
 	for i, e := range entries {
-		body := wasmgen.I32Const(nil, id)
-		body = wasmgen.Call(body, trap)
-		body = wasmgen.Unreachable(body)
-		fn := m.Func(e.typ, body)
-		m.ActiveElemTable(tab, e.slot, []uint32{fn})
 		slots[i] = e.slot
+		key = strconv.AppendUint(append(key, '/'), uint64(e.slot), 10)
+		key = append(append(key, ':'), typeString(e.typ)...)
 	}
-	code := m.Bytes()
+	code, err := p.l.rewritten("tombstone/"+hashKey(sha256.Sum256(key)), func() ([]byte, error) {
+		var m wasmgen.Module
+		tab := m.ImportTable(p.sharedModName(wasmfile.NameTable), p.shared[wasmfile.NameTable].export, 0)
+		trap := m.ImportFunc(modHost, hostWeakMissing, wasmfile.FuncType{Params: []wasmfile.ValType{wasmfile.I32}})
+		for _, e := range entries {
+			body := wasmgen.I32Const(nil, id)
+			body = wasmgen.Call(body, trap)
+			body = wasmgen.Unreachable(body)
+			m.ActiveElemTable(tab, e.slot, []uint32{m.Func(e.typ, body)})
+		}
+		return m.Bytes(), nil
+	})
+	if err != nil {
+		return err
+	}
 	mod, err := p.instantiateGenerated(ctx, "tombstone for "+o.name, code, nil, nil, nil)
 	if err != nil {
 		return err
@@ -283,6 +303,20 @@ func (p *Process) tombstone(ctx context.Context, o *object) error {
 	p.generated = p.generated[:len(p.generated)-1]
 	p.tombstones = append(p.tombstones, tombstone{slots: slots, mod: mod, code: code})
 	return nil
+}
+
+// slotKeysOf returns the keys of p.slots that belong to o. Every slot is
+// given to a named function (canonicalSlot), so o's function symbols find
+// them without a walk over every slot of the process.
+func (p *Process) slotKeysOf(o *object) []slotKey {
+	var keys []slotKey
+	for _, s := range o.info.symbols {
+		k := slotKey{o.id, s.Index}
+		if _, ok := p.slots[k]; ok && s.Func && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // clearSlots sets slots (sorted) to null, a run at a time.
