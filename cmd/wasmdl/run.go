@@ -231,12 +231,16 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	// A run is short and allocates mostly while loading; collecting less
 	// often there is worth a few MiB (the guest's memory is not Go heap).
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	rc := wasmdl.RuntimeConfig()
+	// Nothing cancels a run's context (a signal ends the whole process), so
+	// guest code need not check for it: with those checks wazero leaves
+	// the compiled code for Go at every loop iteration and call, and
+	// programs ran several times slower.
+	rc := wasmdl.RuntimeConfig().WithCloseOnContextDone(false)
 	if *cacheDir != "" {
 		// wazero's own file cache (NewCompilationCacheWithDir) trusts its
 		// files: one damaged entry failed every later run, or killed it.
 		// ccache checks each entry and rebuilds a damaged one.
-		cache, err := ccache.New(*cacheDir)
+		cache, err := ccache.New(*cacheDir, false)
 		switch {
 		case errors.Is(err, ccache.ErrUnsupported):
 			fmt.Fprintf(stderr, "wasmdl: --cache-dir: %s; compiling without it\n", safe(err.Error()))

@@ -64,7 +64,7 @@ var ErrUnsupported = errors.New("ccache: this version of wazero cannot take a ch
 const MaxEntrySize = 1 << 30
 
 // magic starts every entry; the number is the format's version.
-var magic = [8]byte{'w', 'a', 's', 'm', 'd', 'l', 'c', '2'}
+var magic = [8]byte{'w', 'a', 's', 'm', 'd', 'l', 'c', '3'}
 
 // headerSize is magic, payload length (8 bytes, little endian) and the
 // CRC-32C of the payload (4 bytes, little endian).
@@ -78,8 +78,14 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // (created if needed), under a subfolder named after this format, the
 // wazero version and the platform, so that different versions never read
 // each other's entries. Give it to wazero.RuntimeConfig.WithCompilationCache.
-func New(dir string) (wazero.CompilationCache, error) {
-	d, err := entryDir(dir)
+//
+// interruptible says whether that runtime closes guest code on context
+// done (wazero.RuntimeConfig.WithCloseOnContextDone): wazero compiles
+// different code then (a check that leaves to Go at every loop and call)
+// but does not key its entries by it, so the two kinds live in separate
+// subfolders.
+func New(dir string, interruptible bool) (wazero.CompilationCache, error) {
+	d, err := entryDir(dir, interruptible)
 	if err != nil {
 		return nil, err
 	}
@@ -96,12 +102,16 @@ func New(dir string) (wazero.CompilationCache, error) {
 // and platform inside dir. The format is in the name so that two wasmdl
 // versions sharing a cache folder never take each other's entries for
 // damaged ones.
-func entryDir(dir string) (string, error) {
+func entryDir(dir string, interruptible bool) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
 	}
-	d := filepath.Join(abs, fmt.Sprintf("wasmdl-ccache-%c-%s-%s-%s", magic[7], wazeroVersion(), runtime.GOARCH, runtime.GOOS))
+	name := fmt.Sprintf("wasmdl-ccache-%c-%s-%s-%s", magic[7], wazeroVersion(), runtime.GOARCH, runtime.GOOS)
+	if interruptible {
+		name += "-interruptible"
+	}
+	d := filepath.Join(abs, name)
 	if err := os.MkdirAll(d, 0o700); err != nil {
 		return "", fmt.Errorf("ccache: %w", err)
 	}
