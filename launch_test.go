@@ -109,8 +109,18 @@ func TestLaunchRecord(t *testing.T) {
 	if a, b := planned.Layout(), restored.Layout(); !reflect.DeepEqual(a, b) {
 		t.Fatalf("layouts differ:\nplanned  %v\nrestored %v", a, b)
 	}
-	if a, b := use(planned), use(restored); !reflect.DeepEqual(a, b) {
-		t.Fatalf("results differ: planned %v, restored %v", a, b)
+	// A fork of a restored process, made before anything parsed its
+	// libraries, parses them on its own.
+	child, err := restored.Fork(ctx, wasmdl.WithStdout(&bytes.Buffer{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Close(ctx) })
+	want := use(planned)
+	for name, p := range map[string]*wasmdl.Process{"restored": restored, "its fork": child} {
+		if got := use(p); !reflect.DeepEqual(got, want) {
+			t.Fatalf("results differ: planned %v, %s %v", want, name, got)
+		}
 	}
 
 	// The library changes while a restored process has not read it yet.
@@ -121,7 +131,7 @@ func TestLaunchRecord(t *testing.T) {
 	if err := os.WriteFile(core, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := later.Lookup(ctx, "core_add")
+	_, err = later.Lookup(ctx, "core_add")
 	if err == nil || !strings.Contains(err.Error(), "libcore.so") || !strings.Contains(err.Error(), "changed after the program started") {
 		t.Fatalf("lookup after the library changed: %v", err)
 	}
