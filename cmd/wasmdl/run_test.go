@@ -253,26 +253,37 @@ func TestRunDebugAndMap(t *testing.T) {
 }
 
 // TestPreload: a preloaded library comes right after the main in the
-// global scope, before the main's own dependencies.
+// global scope, before the main's own dependencies. The second run,
+// sharing a cache folder, starts from the launch record, which keeps the
+// same order.
 func TestPreload(t *testing.T) {
 	dir := "../../testdata/link/diamond"
+	waitSettled(t, dir)
 	t.Setenv("WASMDL_DEBUG", "libs")
+	cache := t.TempDir()
 	var out, errb bytes.Buffer
-	if status := runIn(dir, []string{"--preload", "libbase.so", "-L", ".", "main.wasm"}, &out, &errb); status != 0 {
-		t.Fatalf("status %d: %s", status, errb.String())
-	}
-	want, _ := os.ReadFile(filepath.Join(dir, "expected.stdout"))
-	if out.String() != string(want) {
-		t.Errorf("stdout:\n%s", out.String())
-	}
-	var order []string
-	for _, l := range strings.Split(errb.String(), "\n") {
-		if name, _, ok := strings.Cut(strings.TrimPrefix(l, "wasmdl[1]: libs: "), " => "); ok && l != name {
-			order = append(order, name)
+	for _, run := range []string{"first run", "from the launch record"} {
+		out.Reset()
+		errb.Reset()
+		if status := runIn(dir, []string{"--cache-dir", cache, "--preload", "libbase.so", "-L", ".", "main.wasm"}, &out, &errb); status != 0 {
+			t.Fatalf("%s: status %d: %s", run, status, errb.String())
 		}
-	}
-	if strings.Join(order, " ") != "main.wasm libbase.so libl.so libr.so" {
-		t.Errorf("load order %v", order)
+		if restored := strings.Contains(errb.String(), "from the launch record"); restored != (run != "first run") {
+			t.Errorf("%s: started from the launch record: %v\n%s", run, restored, errb.String())
+		}
+		want, _ := os.ReadFile(filepath.Join(dir, "expected.stdout"))
+		if out.String() != string(want) {
+			t.Errorf("%s: stdout:\n%s", run, out.String())
+		}
+		var order []string
+		for _, l := range strings.Split(errb.String(), "\n") {
+			if name, _, ok := strings.Cut(strings.TrimPrefix(l, "wasmdl[1]: libs: "), " => "); ok && l != name {
+				order = append(order, name)
+			}
+		}
+		if strings.Join(order, " ") != "main.wasm libbase.so libl.so libr.so" {
+			t.Errorf("%s: load order %v", run, order)
+		}
 	}
 	// A preload that does not exist is a load failure like any library.
 	errb.Reset()
