@@ -96,7 +96,19 @@ func (p *Process) instantiateGenerated(ctx context.Context, what string, data []
 // table slots chosen during binding.
 func (p *Process) instantiateBatch(ctx context.Context, b *batch) error {
 	if b.merged != nil {
-		return p.instantiateMerged(ctx, b)
+		if err := p.instantiateMerged(ctx, b); err != nil {
+			return err
+		}
+		// Its data, before anything runs (see dataInit); a fork, which
+		// instantiates it over a copy of the memory, does not do this.
+		writeData := p.mergedInst.ExportedFunction(mergedData)
+		if writeData == nil {
+			return fmt.Errorf("internal error: the merged program of %s has no %s", p.main.name, mergedData)
+		}
+		if _, err := writeData.Call(ctx); err != nil {
+			return fmt.Errorf("%s: writing the data of the merged program: %w", p.main.name, err)
+		}
+		return nil
 	}
 	if err := p.l.precompile(ctx, b.instOrder); err != nil {
 		return err

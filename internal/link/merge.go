@@ -50,6 +50,7 @@ import (
 
 // Exports of a merged module besides the objects' own.
 const (
+	mergedData   = "$wasmdl.data" // writes the modules' data (see dataInit)
 	mergedInit   = "$wasmdl.init" // runs the batch's initialisation
 	mergedStep   = "$wasmdl.step" // the step the initialiser is at
 	mergedGlobal = "$wasmdl.g"    // prefix of the other mutable globals' exports
@@ -994,12 +995,20 @@ func (p *Process) mergedSteps(b *batch, mark bool) ([]initStep, error) {
 }
 
 // initFunc adds the initialiser: for each step, record it in the step
-// global, then make the call.
+// global, then make the call. And the function that writes the modules'
+// data (dataInit).
 func (mg *merger) initFunc(step uint32) error {
 	steps, err := mg.p.mergedSteps(mg.b, false)
 	if err != nil {
 		return err
 	}
+	data, err := mg.dataInit()
+	if err != nil {
+		return err
+	}
+	idx := mg.m.Func(wasmfile.FuncType{}, data)
+	mg.m.FuncName(idx, "wasmdl.data")
+	mg.m.Export(mergedData, wasmfile.KindFunc, idx)
 	var body []byte
 	for i, st := range steps {
 		c := mg.byObj[st.o]
@@ -1022,16 +1031,66 @@ func (mg *merger) initFunc(step uint32) error {
 		}
 		body = wasmgen.Call(body, c.funcs[fi])
 	}
-	idx := mg.m.Func(wasmfile.FuncType{}, body)
+	idx = mg.m.Func(wasmfile.FuncType{}, body)
 	mg.m.FuncName(idx, "wasmdl.init")
 	mg.m.Export(mergedInit, wasmfile.KindFunc, idx)
 	return nil
 }
 
+// dataInit is the body of the function that writes the modules' data:
+// memory.init and data.drop of each module's active data segment, in
+// order, at its final offset.
+//
+// The merged module's data segments are all passive, so instantiating it
+// writes no memory: instantiateBatch calls this function right after, before
+// anything else runs in the process, which is when active segments would
+// have been written. A fork instantiates the same module again over a copy
+// of the parent's memory, which data segments would only overwrite before
+// the copy replaced them (a tenth of a fork's time went to writing them).
+func (mg *merger) dataInit() ([]byte, error) {
+	var body []byte
+	for _, c := range mg.comps {
+		for d := range c.f.Data {
+			seg := &c.f.Data[d]
+			if seg.Mode == wasmfile.ModePassive || len(seg.Bytes()) == 0 {
+				continue
+			}
+			off, err := mg.dataOffset(c, d)
+			if err != nil {
+				return nil, err
+			}
+			idx := c.dataBase + uint32(d)
+			body = wasmgen.I32Const(body, int32(off))
+			body = wasmgen.I32Const(body, 0)
+			body = wasmgen.I32Const(body, int32(len(seg.Bytes())))
+			body = wasmfile.AppendU32(append(body, 0xfc, 8), idx) // memory.init
+			body = append(body, 0)
+			body = wasmfile.AppendU32(append(body, 0xfc, 9), idx) // data.drop
+		}
+	}
+	return body, nil
+}
+
+// dataOffset is where active data segment d of c goes.
+func (mg *merger) dataOffset(c *mergeComp, d int) (uint32, error) {
+	seg := &c.f.Data[d]
+	if seg.Memory != 0 {
+		return 0, refuse("%s: data segment %d is for memory %d", c.o.name, d, seg.Memory)
+	}
+	off, err := seg.Offset.Eval(c.constGlobal)
+	if err != nil {
+		return 0, refuse("%s: data segment %d: offset %v: %v", c.o.name, d, seg.Offset, err)
+	}
+	if off > math.MaxUint32 {
+		return 0, refuse("%s: data segment %d at offset %d", c.o.name, d, off)
+	}
+	return uint32(off), nil
+}
+
 // segments adds every object's element and data segments at their final
-// offsets, and the loader's table fills.
+// offsets, and the loader's table fills. Data segments are all passive:
+// the initialiser writes them (dataInit).
 func (mg *merger) segments() error {
-	needDataCount := false
 	for _, c := range mg.comps {
 		eval := c.constGlobal
 		for e := range c.f.Elements {
@@ -1092,28 +1151,10 @@ func (mg *merger) segments() error {
 			mg.m.Elem(enc)
 		}
 		for d := range c.f.Data {
-			seg := &c.f.Data[d]
-			if seg.Mode == wasmfile.ModePassive {
-				mg.m.PassiveData(seg.Bytes())
-				continue
-			}
-			if seg.Memory != 0 {
-				return refuse("%s: data segment %d is for memory %d", c.o.name, d, seg.Memory)
-			}
-			off, err := seg.Offset.Eval(eval)
-			if err != nil {
-				return refuse("%s: data segment %d: offset %v: %v", c.o.name, d, seg.Offset, err)
-			}
-			if off > math.MaxUint32 {
-				return refuse("%s: data segment %d at offset %d", c.o.name, d, off)
-			}
-			mg.m.ActiveData(uint32(off), seg.Bytes())
+			mg.m.PassiveData(c.f.Data[d].Bytes())
 		}
-		needDataCount = needDataCount || c.f.HasDataCount
 	}
-	if needDataCount {
-		mg.m.WithDataCount()
-	}
+	mg.m.WithDataCount() // for the initialiser's memory.init
 	// The loader's fills: functions given a slot beyond their module's
 	// own segments, in runs of consecutive slots.
 	fills := append([]slotFill{}, mg.b.fills...)
@@ -1200,7 +1241,7 @@ func (mg *merger) exports(step uint32) error {
 // out is ignored and rebuilt.
 
 // mergeCacheVersion changes whenever the merge's output would.
-const mergeCacheVersion = "wasmdl-merged-7"
+const mergeCacheVersion = "wasmdl-merged-8"
 
 func (l *Linker) mergeCachePath(key string) string {
 	if l.cfg.CacheDir == "" || key == "" {
