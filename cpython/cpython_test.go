@@ -36,23 +36,11 @@ var wasmModes = []mode{merged, separate}
 const pyver = "3.11"
 
 var (
-	cacheDir   = cacheRoot()
+	cacheDir   = suitetest.CacheRoot("WASMDL_CPYTHON_CACHE", "wasmdl-cpython")
 	outRoot    = filepath.Join(cacheDir, "out")
 	wasmdlPath string // built by TestMain when the suite runs
 	wazeroDir  string // compilation cache shared by the runs of one test binary
 )
-
-// cacheRoot is where build.sh keeps sources and builds.
-func cacheRoot() string {
-	if d := os.Getenv("WASMDL_CPYTHON_CACHE"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), "wasmdl-cpython")
-	}
-	return filepath.Join(home, ".cache", "wasmdl-cpython")
-}
 
 // prefix is where build.sh installed the interpreter of kind "native" or
 // "wasm": the host folder that holds /usr/local.

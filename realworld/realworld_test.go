@@ -104,22 +104,10 @@ type result struct {
 }
 
 var (
-	outRoot    = filepath.Join(cacheRoot(), "out")
+	outRoot    = filepath.Join(suitetest.CacheRoot("WASMDL_REALWORLD_CACHE", "wasmdl-realworld"), "out")
 	wasmdlPath string // built by TestMain when anything was built
 	wazeroDir  string // compilation cache shared by the runs of one test binary
 )
-
-// cacheRoot is where build.sh keeps sources and builds.
-func cacheRoot() string {
-	if d := os.Getenv("WASMDL_REALWORLD_CACHE"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), "wasmdl-realworld")
-	}
-	return filepath.Join(home, ".cache", "wasmdl-realworld")
-}
 
 // built reports whether build.sh finished building comp, and the suite
 // was asked for (make realworld sets WASMDL_REALWORLD=1): a default

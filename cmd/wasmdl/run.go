@@ -240,7 +240,7 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 		// wazero's own file cache (NewCompilationCacheWithDir) trusts its
 		// files: one damaged entry failed every later run, or killed it.
 		// ccache checks each entry and rebuilds a damaged one.
-		cache, err := ccache.New(*cacheDir, false)
+		cache, err := ccache.New(*cacheDir)
 		switch {
 		case errors.Is(err, ccache.ErrUnsupported):
 			fmt.Fprintf(stderr, "wasmdl: --cache-dir: %s; compiling without it\n", safe(err.Error()))

@@ -115,19 +115,49 @@ func runBothWays(t *testing.T, cases []runCase, check func(t *testing.T, dir, st
 			t.Run(tc.name+"/"+mode, func(t *testing.T) {
 				t.Parallel()
 				var flags []string
+				var record os.FileInfo
 				switch mode {
 				case "separate":
 					flags = []string{"--separate"}
 				case "launch":
 					waitSettled(t, tc.dir)
-					flags = []string{"--cache-dir", t.TempDir()}
+					cache := t.TempDir()
+					flags = []string{"--cache-dir", cache}
 					runFixtureArgs(t, tc.dir, flags)
+					record = launchRecord(t, cache)
+					defer func() {
+						// A run that did not start from the record would
+						// have planned and written a new one.
+						if again := launchRecord(t, cache); record != nil && !os.SameFile(record, again) {
+							t.Errorf("the second run did not start from the launch record")
+						}
+					}()
 				}
 				stdout, stderr, status := runFixtureArgs(t, tc.dir, flags)
 				check(t, tc.dir, stdout, stderr, status)
 			})
 		}
 	}
+}
+
+// launchRecord returns the launch record in cache, nil if there is none.
+// A program merged into one module (whose merged module is then in the
+// cache) must have one: the files of the fixtures are settled.
+func launchRecord(t *testing.T, cache string) os.FileInfo {
+	t.Helper()
+	records, _ := filepath.Glob(filepath.Join(cache, "wasmdl-launch-*", "*"))
+	merged, _ := filepath.Glob(filepath.Join(cache, "wasmdl-merged-*", "*.wasm"))
+	if len(records) != len(merged) || len(records) > 1 {
+		t.Fatalf("cache holds launch records %v for merged programs %v", records, merged)
+	}
+	if len(records) == 0 {
+		return nil
+	}
+	info, err := os.Stat(records[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
 }
 
 // waitSettled waits until the files in dir are old enough for a launch

@@ -77,15 +77,14 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // New returns a wazero.CompilationCache that keeps compiled code in dir
 // (created if needed), under a subfolder named after this format, the
 // wazero version and the platform, so that different versions never read
-// each other's entries. Give it to wazero.RuntimeConfig.WithCompilationCache.
-//
-// interruptible says whether that runtime closes guest code on context
-// done (wazero.RuntimeConfig.WithCloseOnContextDone): wazero compiles
-// different code then (a check that leaves to Go at every loop and call)
-// but does not key its entries by it, so the two kinds live in separate
-// subfolders.
-func New(dir string, interruptible bool) (wazero.CompilationCache, error) {
-	d, err := entryDir(dir, interruptible)
+// each other's entries. Give it to wazero.RuntimeConfig.WithCompilationCache
+// of a runtime that does not close guest code on context done (as wasmdl
+// run's): wazero compiles different code for one that does (a check that
+// leaves for Go at every loop and call) but does not key its entries by
+// that, so the two must not share a cache. (Format 2 entries were compiled
+// that other way; format 3 never reads them.)
+func New(dir string) (wazero.CompilationCache, error) {
+	d, err := entryDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -102,16 +101,12 @@ func New(dir string, interruptible bool) (wazero.CompilationCache, error) {
 // and platform inside dir. The format is in the name so that two wasmdl
 // versions sharing a cache folder never take each other's entries for
 // damaged ones.
-func entryDir(dir string, interruptible bool) (string, error) {
+func entryDir(dir string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
 	}
-	name := fmt.Sprintf("wasmdl-ccache-%c-%s-%s-%s", magic[7], wazeroVersion(), runtime.GOARCH, runtime.GOOS)
-	if interruptible {
-		name += "-interruptible"
-	}
-	d := filepath.Join(abs, name)
+	d := filepath.Join(abs, fmt.Sprintf("wasmdl-ccache-%c-%s-%s-%s", magic[7], wazeroVersion(), runtime.GOARCH, runtime.GOOS))
 	if err := os.MkdirAll(d, 0o700); err != nil {
 		return "", fmt.Errorf("ccache: %w", err)
 	}

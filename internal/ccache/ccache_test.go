@@ -32,7 +32,7 @@ var addModule = []byte{
 func runAdd(t testing.TB, dir string) uint64 {
 	t.Helper()
 	ctx := context.Background()
-	cache, err := New(dir, false)
+	cache, err := New(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestConcurrentColdRuns(t *testing.T) {
 // TestStore covers the store directly: a round trip, misses, and that a
 // write failure is not an error for wazero.
 func TestStore(t *testing.T) {
-	d, err := entryDir(t.TempDir(), false)
+	d, err := entryDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

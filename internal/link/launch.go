@@ -165,7 +165,8 @@ func (p *Process) restoreLaunch(ctx context.Context, main *object) (*batch, *pre
 	if !p.usesLaunchRecords() {
 		return nil, nil, false
 	}
-	data, err := os.ReadFile(p.l.launchPath(p.launchKey(main)))
+	path := p.l.launchPath(p.launchKey(main))
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, false
 	}
@@ -241,7 +242,7 @@ func (p *Process) restoreLaunch(ctx context.Context, main *object) (*batch, *pre
 		p.deps.byPath[o.path] = o
 	}
 	b := &batch{objects: objs, roots: objs[:rec.roots]}
-	p.debugf("libs", "%d modules from the launch record %s", len(objs), p.l.launchPath(p.launchKey(main)))
+	p.debugf("libs", "%d modules from the launch record %s", len(objs), path)
 	pl := rec.plan
 	pl.merged = merged
 	pl.mergedKey = mergedModuleKey(rec.mergeKey, merged)
@@ -320,9 +321,9 @@ func (m *messages) place(msgs map[int32]string) bool {
 	return true
 }
 
-// writeAtomic writes data to path through a temporary file and a rename,
-// so a reader sees the old file or the new one, whole.
-func writeAtomic(path string, data []byte) error {
+// writeAtomic writes the chunks to path through a temporary file and a
+// rename, so a reader sees the old file or the new one, whole.
+func writeAtomic(path string, chunks ...[]byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -330,7 +331,12 @@ func writeAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err1 := tmp.Write(data)
+	var err1 error
+	for _, c := range chunks {
+		if _, err1 = tmp.Write(c); err1 != nil {
+			break
+		}
+	}
 	err2 := tmp.Close()
 	if err1 != nil || err2 != nil {
 		os.Remove(tmp.Name())

@@ -289,30 +289,65 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 		}
 	}()
 	main.isMain = true
-	s := p.deps.searcher
-	s.MainDir = main.dir()
+	p.deps.searcher.MainDir = main.dir()
 	started := time.Now()
 
 	// The same program started before with the same files: its launch
-	// record has the whole plan (launch.go).
-	if b, pl, ok := p.restoreLaunch(ctx, main); ok {
-		for _, o := range b.objects {
-			p.adopt(o, b)
-			o.global, o.startup = true, true
-			p.debugf("libs", "%s => %s (via %s, needed by %s)", o.name, s.Display(o.path), o.via, nameOrDash(o.neededByName()))
+	// record has the objects and the whole plan (launch.go). Otherwise
+	// read the preloads and the NEEDED closure.
+	b, pl, restored := p.restoreLaunch(ctx, main)
+	var errs LinkErrors
+	if !restored {
+		b, errs = p.loadStartup(main)
+	}
+	for _, o := range b.objects {
+		p.adopt(o, b)
+		o.global, o.startup = true, true
+		p.debugf("libs", "%s => %s (via %s, needed by %s)", o.name, p.deps.searcher.Display(o.path), o.via, nameOrDash(o.neededByName()))
+	}
+	if !restored {
+		if limit := l.cfg.maxObjects(); len(b.objects) > limit {
+			errs = append(errs, fmt.Errorf("%s: needs %d modules, over the limit of %d per process", main.name, len(b.objects), limit))
 		}
-		p.restore(b, pl)
-		if err := p.startBatch(ctx, b); err != nil {
+		if len(errs) > 0 {
+			return nil, errs
+		}
+		// The same program loaded before by this Linker: reuse its plan
+		// (not when bindings are traced: they are printed as planned).
+		b.key = l.prelinkKey(b)
+		if !l.tracing("bindings") {
+			pl = l.prelinked(b.key)
+		}
+	}
+	if pl == nil {
+		if err := p.chooseShared(b); err != nil {
 			return nil, err
 		}
-		return p, nil
+		if err := p.plan(b, false); err != nil {
+			return nil, err
+		}
+		if pl, err = p.snapshot(b); err != nil {
+			return nil, err
+		}
+		l.storePrelink(b.key, pl)
+		p.recordLaunch(b, pl, started)
+	} else {
+		p.restore(b, pl)
 	}
+	if err := p.startBatch(ctx, b); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
 
-	// Preloads come right after the main in the global scope, so their
-	// definitions interpose on everything the main's libraries define.
+// loadStartup reads the preloads and the NEEDED closure of main into the
+// first batch, in load order. Preloads come right after the main in the
+// global scope, so their definitions interpose on everything the main's
+// libraries define. Every missing or unreadable library is reported.
+func (p *Process) loadStartup(main *object) (*batch, LinkErrors) {
 	var errs LinkErrors
 	roots := []*object{main}
-	for _, pre := range l.cfg.Preload {
+	for _, pre := range p.l.cfg.Preload {
 		o, isNew, err := p.deps.loadObject(search.Request{Name: pre, Origin: main.dir(), Host: true}, nil)
 		if err != nil {
 			errs = append(errs, err)
@@ -324,44 +359,7 @@ func (l *Linker) start(ctx context.Context, p *Process, main *object) (_ *Proces
 	}
 	added, depErrs := p.deps.loadDeps(roots)
 	errs = append(errs, depErrs...)
-	b := &batch{roots: roots, objects: append(append([]*object{}, roots...), added...)}
-	for _, o := range b.objects {
-		p.adopt(o, b)
-		o.global, o.startup = true, true
-		p.debugf("libs", "%s => %s (via %s, needed by %s)", o.name, p.deps.searcher.Display(o.path), o.via, nameOrDash(o.neededByName()))
-	}
-	if limit := l.cfg.maxObjects(); len(b.objects) > limit {
-		errs = append(errs, fmt.Errorf("%s: needs %d modules, over the limit of %d per process", main.name, len(b.objects), limit))
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	// The same program loaded before by this Linker: reuse its plan.
-	key := l.prelinkKey(b)
-	b.key = key
-	if pl := l.prelinked(key); pl != nil && !l.tracing("bindings") {
-		p.restore(b, pl)
-		if err := p.startBatch(ctx, b); err != nil {
-			return nil, err
-		}
-		return p, nil
-	}
-	if err := p.chooseShared(b); err != nil {
-		return nil, err
-	}
-	if err := p.plan(b, false); err != nil {
-		return nil, err
-	}
-	pl, err := p.snapshot(b)
-	if err != nil {
-		return nil, err
-	}
-	l.storePrelink(key, pl)
-	p.recordLaunch(b, pl, started)
-	if err := p.startBatch(ctx, b); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return &batch{roots: roots, objects: append(append([]*object{}, roots...), added...)}, errs
 }
 
 // linkBatch runs the stages after loading on a batch of new objects: the

@@ -1309,18 +1309,6 @@ func (l *Linker) storeMerge(key string, data []byte) {
 	if path == "" {
 		return
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "tmp-*")
-	if err != nil {
-		return
-	}
 	sum := binary.LittleEndian.AppendUint32(nil, crc32.Checksum(data, castagnoli))
-	_, err1 := tmp.Write(sum)
-	_, err2 := tmp.Write(data)
-	err3 := tmp.Close()
-	if err1 != nil || err2 != nil || err3 != nil || os.Rename(tmp.Name(), path) != nil {
-		os.Remove(tmp.Name())
-	}
+	writeAtomic(path, sum, data)
 }

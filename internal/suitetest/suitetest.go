@@ -9,6 +9,20 @@ import (
 	"path/filepath"
 )
 
+// CacheRoot is where a suite's build.sh keeps sources and builds: the
+// folder the environment variable env names, else ~/.cache/suite (or
+// suite in the temporary folder when there is no home).
+func CacheRoot(env, suite string) string {
+	if d := os.Getenv(env); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), suite)
+	}
+	return filepath.Join(home, ".cache", suite)
+}
+
 // BuildWasmdl compiles the CLI from cmdDir (the suite's relative path to
 // ./cmd/wasmdl) into a new temporary folder named after suite, and returns
 // the binary, an empty folder for wazero's compilation cache beside it,
