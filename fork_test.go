@@ -108,7 +108,9 @@ func TestFork(t *testing.T) {
 
 // TestForkMemoryStress forks the memory stress program after its startup
 // libraries' constructors ran, and runs it in the fork: every byte it
-// checks must be as the parent left it.
+// checks must be as the parent left it. The second fork comes after the
+// host grew the parent's memory: the fork's virtual memory.size must see
+// those pages as the program's.
 func TestForkMemoryStress(t *testing.T) {
 	ctx := context.Background()
 	want, err := os.ReadFile("testdata/mem/lazy/expected.stdout")
@@ -122,6 +124,11 @@ func TestForkMemoryStress(t *testing.T) {
 	}
 	defer parent.Close(ctx)
 	for i := 0; i < 2; i++ {
+		if i == 1 {
+			if _, ok := parent.Memory().Grow(3); !ok {
+				t.Fatal("cannot grow the parent's memory")
+			}
+		}
 		var out bytes.Buffer
 		child, err := parent.Fork(ctx, wasmdl.WithStdout(&out), wasmdl.WithArgs("main.wasm", "7", "1500"))
 		if err != nil {

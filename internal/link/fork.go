@@ -61,10 +61,7 @@ func (p *Process) Fork(ctx context.Context, pc ProcConfig) (_ *Process, err erro
 		c.args = p.args
 	}
 	c.copyState(p)
-	if err := c.reinstantiate(ctx, p); err != nil {
-		return nil, fmt.Errorf("fork of %s: %w", p.main.name, err)
-	}
-	if err := mmapmem.Load(c.memoryBytes(), img); err != nil {
+	if err := c.reinstantiate(ctx, p, img); err != nil {
 		return nil, fmt.Errorf("fork of %s: %w", p.main.name, err)
 	}
 	if err := c.copyGlobals(p); err != nil {
@@ -76,6 +73,11 @@ func (p *Process) Fork(ctx context.Context, pc ProcConfig) (_ *Process, err erro
 // memoryImage is a frozen copy of p's memory, made again only when guest
 // code may have run since the last one.
 func (p *Process) memoryImage() (*mmapmem.Image, error) {
+	// The break cell as the next synchronisation would leave it (the host
+	// may have grown the memory), so that the fork finds it up to date.
+	if err := p.growMemory(); err != nil {
+		return nil, err
+	}
 	if p.image != nil && p.imageAt == p.entries && p.image.Size() == int(p.memory.Size()) {
 		return p.image, nil
 	}
@@ -92,10 +94,42 @@ func (p *Process) memoryImage() (*mmapmem.Image, error) {
 	return img, nil
 }
 
-// memoryBytes is the child's whole memory as a slice of its own.
-func (c *Process) memoryBytes() []byte {
+// A fork's memory becomes the parent's image (loadImage) after the last
+// instantiation that may write memory: a module instantiated separately
+// writes its active data segments, which the image must replace. When
+// every batch is merged, no instantiation writes memory (a merged module's
+// data is passive), and the image is mapped as soon as the memory exists,
+// before the loader writes to it: the fork's few writes then copy a page
+// of the image instead of faulting in fresh pages (huge ones, with
+// transparent huge pages) that the image would replace.
+type memoryLoad struct {
+	img   *mmapmem.Image
+	early bool // every batch is merged
+	done  bool
+}
+
+// loadImage maps ml's image into c's memory, once; before the end of
+// reinstantiate (final false) only when ml.early.
+func (c *Process) loadImage(ml *memoryLoad, final bool) error {
+	if ml.done || (!final && !ml.early) {
+		return nil
+	}
+	if c.memory == nil {
+		if s := c.shared[wasmfile.NameMemory]; s.provider != nil && s.provider.instance != nil {
+			c.memory = s.provider.instance.Memory()
+		}
+		if c.memory == nil {
+			return nil
+		}
+	}
+	if have := uint64(c.memory.Size()); have < uint64(ml.img.Size()) {
+		if _, ok := c.memory.Grow(uint32((uint64(ml.img.Size()) - have + pageSize - 1) / pageSize)); !ok {
+			return fmt.Errorf("memory: cannot grow to %d bytes", ml.img.Size())
+		}
+	}
 	b, _ := c.memory.Read(0, c.memory.Size())
-	return b
+	ml.done = true
+	return mmapmem.Load(b, ml.img)
 }
 
 // copyState gives c, a new process, the loader's state of p: new objects
@@ -179,9 +213,9 @@ func (c *Process) copyState(p *Process) {
 	c.mem.free, c.table.free = slices.Clone(p.mem.free), slices.Clone(p.table.free)
 	c.memShared, c.stackLow, c.stackHigh, c.heapBase, c.heapEnd = p.memShared, p.stackLow, p.stackHigh, p.heapBase, p.heapEnd
 	c.memFloor, c.tableFloor = p.memFloor, p.tableFloor
-	c.breakCell, c.loaderEnd, c.programTop = p.breakCell, p.loaderEnd, p.programTop
+	c.breakCell, c.breakWritten, c.loaderEnd, c.programTop = p.breakCell, p.breakWritten, p.loaderEnd, p.programTop
 	c.guestBufs = slices.Clone(p.guestBufs)
-	c.slots = maps.Clone(p.slots)
+	c.slots, c.slotsShared, p.slotsShared = p.slots, true, true
 	c.hostSlots, c.tags = maps.Clone(p.hostSlots), maps.Clone(p.tags)
 	c.lateFills = slices.Clone(p.lateFills)
 	for i := range c.lateFills {
@@ -196,8 +230,9 @@ func (c *Process) copyState(p *Process) {
 }
 
 // reinstantiate makes c's instances: what p instantiated, in the same
-// order, without running any initialisation.
-func (c *Process) reinstantiate(ctx context.Context, p *Process) error {
+// order, without running any initialisation, over a memory that is the
+// image img of p's.
+func (c *Process) reinstantiate(ctx context.Context, p *Process, img *mmapmem.Image) error {
 	if c.shared[wasmfile.NameMemory].provider == nil {
 		// The environment's memory starts as large as p's is now.
 		c.mem.end = max(c.mem.end, uint64(p.memory.Size()))
@@ -210,12 +245,19 @@ func (c *Process) reinstantiate(ctx context.Context, p *Process) error {
 	if err := c.createEnv(ctx, first); err != nil {
 		return err
 	}
+	ml := &memoryLoad{img: img, early: !slices.ContainsFunc(c.batches, func(b *batch) bool { return b.merged == nil })}
+	if err := c.loadImage(ml, false); err != nil {
+		return err
+	}
 	for _, b := range c.batches {
 		if err := c.ensureExceptions(ctx, b); err != nil {
 			return err
 		}
 		if b.merged != nil {
 			if err := c.instantiateMerged(ctx, b); err != nil {
+				return err
+			}
+			if err := c.loadImage(ml, false); err != nil {
 				return err
 			}
 			for _, o := range b.objects {
@@ -236,6 +278,9 @@ func (c *Process) reinstantiate(ctx context.Context, p *Process) error {
 			if err := c.instantiateObject(ctx, o, b); err != nil {
 				return err
 			}
+			if err := c.loadImage(ml, false); err != nil {
+				return err
+			}
 			o.state = stateConstructed
 		}
 		if err := c.syncSpaces(ctx); err != nil {
@@ -253,6 +298,9 @@ func (c *Process) reinstantiate(ctx context.Context, p *Process) error {
 				return err
 			}
 		}
+	}
+	if err := c.loadImage(ml, true); err != nil {
+		return err
 	}
 	if err := c.syncSpaces(ctx); err != nil {
 		return err

@@ -481,6 +481,18 @@ func buildEnv(mem *wasmfile.Limits, table *wasmfile.Limits, stackTop *uint32) []
 	return m.Bytes()
 }
 
+// tableOpsModule is buildTableOps(tableExport), built once per Linker
+// for the last export name asked (every program of a Linker usually has
+// the same): every process and fork instantiates it.
+func (l *Linker) tableOpsModule(tableExport string) []byte {
+	l.compileMu.Lock()
+	defer l.compileMu.Unlock()
+	if l.tableOps.data == nil || l.tableOps.export != tableExport {
+		l.tableOps.export, l.tableOps.data = tableExport, buildTableOps(tableExport)
+	}
+	return l.tableOps.data
+}
+
 // buildTableOps generates helpers over the shared table, which wazero's API
 // cannot grow or clear: grow(delta) -> old size, clear(start, n), size().
 func buildTableOps(tableExport string) []byte {

@@ -423,7 +423,7 @@ func (p *Process) syncSpaces(ctx context.Context) error {
 		if tp.private || (tp.provider != nil && tp.provider.instance == nil) {
 			return nil
 		}
-		ops, err := p.instantiateGenerated(ctx, "table helpers", buildTableOps(tp.export), nil, nil, nil)
+		ops, err := p.instantiateGenerated(ctx, "table helpers", p.l.tableOpsModule(tp.export), nil, nil, nil)
 		if err != nil {
 			return err
 		}

@@ -112,9 +112,15 @@ type Linker struct {
 	// mergedGlobals are merged programs' mutable exported globals, by
 	// merged key, for Fork.
 	mergedGlobals map[string][]string
-	closed        atomic.Bool
-	procSeq       atomic.Int64 // numbers processes for traces
-	debugMu       sync.Mutex   // one trace line at a time
+	// tableOps is the table helpers' module for one table export name
+	// (tableOpsModule).
+	tableOps struct {
+		export string
+		data   []byte
+	}
+	closed  atomic.Bool
+	procSeq atomic.Int64 // numbers processes for traces
+	debugMu sync.Mutex   // one trace line at a time
 }
 
 // maxCached bounds each of the Linker's caches (see bounded). Instances

@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -81,11 +82,14 @@ type Process struct {
 	heapEnd         uint64
 	memFloor        uint64                       // a non-PIE main's own memory: data, stack, heap
 	breakCell       uint32                       // what the virtual memory.size reads (memory.go)
+	breakWritten    [2]uint32                    // the numbers last written to the break cell
+	hostEnd         atomic.Uint32                // memory size in pages after the host last grew it (hostGrew)
 	loaderEnd       uint32                       // memory size in pages after the loader last grew it
 	programTop      uint32                       // the program's break in pages (memory.go)
 	guestBufs       []Region                     // loader memory written at run time (argv, dlerror, dladdr)
 	tableFloor      uint64                       // a non-PIE main's own table slots
 	slots           map[slotKey]uint32           // the one table slot of each function
+	slotsShared     bool                         // slots is a fork's too: copied before a change (setSlot)
 	hostSlots       map[string]uint32            // slots of wasmdl host functions whose address was taken
 	tags            map[string]wasmfile.FuncType // exception tags by name (exceptions.go)
 	tagMods         map[string]api.Module        // the module of each tag

@@ -29,7 +29,12 @@ func (m *guardedMemory) Size() uint32 {
 }
 
 func (m *guardedMemory) Grow(delta uint32) (prev uint32, ok bool) {
-	m.with(func(mem api.Memory) bool { prev, ok = mem.Grow(delta); return ok })
+	m.with(func(mem api.Memory) bool {
+		if prev, ok = mem.Grow(delta); ok {
+			m.p.hostGrew(mem, prev, delta)
+		}
+		return ok
+	})
 	return prev, ok
 }
 

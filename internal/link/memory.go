@@ -121,10 +121,38 @@ func (p *Process) releaseGuest(a, n uint32) {
 	}
 }
 
+// hostGrew records pages the host grew through Process.Memory, from prev
+// pages on. They are the host's, as the loader's own pages are, and never
+// the program's: were they counted as the program's growth, the virtual
+// memory.size would answer with the real size, and an allocator whose
+// first malloc takes [__heap_base, memory.size) as its heap would take
+// the startup libraries too. So when the loader owned the top of memory,
+// the cell's loaderEnd moves up with the host's growth (the program's
+// break stays), and growMemory adopts it. When the program owned the top,
+// it keeps it: its allocator is running and memory.grow answers it.
+// It runs under memLife, not the process's lock: a host function may
+// call it while guest code runs.
+func (p *Process) hostGrew(mem interface {
+	ReadUint32Le(uint32) (uint32, bool)
+	WriteUint32Le(uint32, uint32) bool
+}, prev, delta uint32) {
+	if p.breakCell == 0 {
+		return
+	}
+	if end, ok := mem.ReadUint32Le(p.breakCell); !ok || end != prev {
+		return
+	}
+	mem.WriteUint32Le(p.breakCell, prev+delta)
+	p.hostEnd.Store(prev + delta)
+}
+
 // growMemory grows the memory to everything the loader has handed out,
 // recording first who owned the top: if the program grew the memory since
 // the loader last did, its break moves to the current size.
 func (p *Process) growMemory() error {
+	if end := p.hostEnd.Load(); end > p.loaderEnd {
+		p.loaderEnd = end // pages the host grew (hostGrew)
+	}
 	have := uint64(p.memory.Size())
 	if have > uint64(p.loaderEnd)*pageSize {
 		p.programTop = uint32(have / pageSize)
@@ -144,8 +172,15 @@ func (p *Process) writeBreak() {
 	if p.breakCell == 0 || p.memory == nil {
 		return
 	}
+	// Numbers the cell holds already are not written again: a fork's
+	// memory is its parent's image, mapped copy-on-write, where touching
+	// a page, even to read it, costs a page fault (and a write a copy).
+	if p.breakWritten == [2]uint32{p.loaderEnd, p.programTop} {
+		return
+	}
 	p.memory.WriteUint32Le(p.breakCell, p.loaderEnd)
 	p.memory.WriteUint32Le(p.breakCell+4, p.programTop)
+	p.breakWritten = [2]uint32{p.loaderEnd, p.programTop}
 }
 
 // checkMainMemory refuses a non-PIE main whose own data or heap base lie

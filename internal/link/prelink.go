@@ -196,7 +196,7 @@ func (p *Process) restore(b *batch, pl *prelink) {
 		p.slots = make(map[slotKey]uint32, len(pl.slots))
 	}
 	for _, s := range pl.slots {
-		p.slots[slotKey{b.objects[s.obj].id, s.fn}] = s.slot
+		p.setSlot(slotKey{b.objects[s.obj].id, s.fn}, s.slot)
 	}
 	b.instOrder = make([]*object, len(pl.instOrder))
 	b.position = map[*object]int{}

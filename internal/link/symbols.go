@@ -5,6 +5,7 @@ package link
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/wasmdl/wasmdl/internal/wasmedit"
 	"github.com/wasmdl/wasmdl/wasmfile"
@@ -421,8 +422,27 @@ func (p *Process) canonicalSlot(b *batch, def *object, name string) uint32 {
 		def.extraSlots = append(def.extraSlots, slot)
 		b.fills = append(b.fills, slotFill{slot: slot, def: def, name: name, typ: def.info.funcType[name]})
 	}
-	p.slots[key] = slot
+	p.setSlot(key, slot)
 	return slot
+}
+
+// setSlot records the slot of a function, and deleteSlot forgets it. A
+// fork starts with its parent's map; whichever changes it first copies
+// it, so a fork costs no copy of a map most never change.
+func (p *Process) setSlot(key slotKey, slot uint32) {
+	p.ownSlots()
+	p.slots[key] = slot
+}
+
+func (p *Process) deleteSlot(key slotKey) {
+	p.ownSlots()
+	delete(p.slots, key)
+}
+
+func (p *Process) ownSlots() {
+	if p.slotsShared {
+		p.slots, p.slotsShared = maps.Clone(p.slots), false
+	}
 }
 
 func (p *Process) hostSlot(b *batch, name string) uint32 {

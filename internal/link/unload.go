@@ -164,7 +164,7 @@ func (p *Process) unload(ctx context.Context, objs []*object, runDtors bool) err
 		delete(p.byID, o.id)
 		p.deps.forget(o)
 		for _, k := range p.slotKeysOf(o) {
-			delete(p.slots, k)
+			p.deleteSlot(k)
 		}
 	}
 	p.pruneTable()
