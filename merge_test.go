@@ -54,6 +54,28 @@ func TestLookupMergedLibrary(t *testing.T) {
 		if a.Address != b.Address || a.Address == 0 {
 			t.Errorf("merge=%t: three_add slots %d and %d", merge, a.Address, b.Address)
 		}
+		// A fork has the slots placed before it, and places new ones on
+		// its own: the same pointer, and the same function behind it, in
+		// both; the parent's later placements are not the child's.
+		child, err := p.Fork(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := lookupIn(t, child, "three_add"); c.Address != a.Address {
+			t.Errorf("merge=%t: three_add in the fork at slot %d, in the parent %d", merge, c.Address, a.Address)
+		}
+		if res, err := lookupIn(t, child, "three_add").Call(ctx, int32(1), int32(2)); err != nil || res[0] != int32(3) {
+			t.Errorf("merge=%t: three_add in the fork: %v, %v", merge, res, err)
+		}
+		inChild := lookupIn(t, child, "one_sum")
+		inParent := lookupIn(t, p, "one_sum")
+		if inChild.Address != inParent.Address {
+			t.Errorf("merge=%t: one_sum placed at %d in the fork and %d in the parent", merge, inChild.Address, inParent.Address)
+		}
+		if res, err := inChild.Call(ctx, int32(10)); err != nil || res[0] != int32(45) {
+			t.Errorf("merge=%t: one_sum in the fork: %v, %v", merge, res, err)
+		}
+		child.Close(ctx)
 		p.Close(ctx)
 	}
 }

@@ -98,6 +98,11 @@ func (p *Process) Fork(ctx context.Context, opts ...Option) (*Process, error) {
 // writing it while guest code runs is a data race, as in any shared memory.
 // After Close its accesses fail (reads report false), except ReadByte and
 // WriteByte, which must not be called then, nor slices from Read be used.
+// Pages grown with Grow while the loader owns the top of memory are the
+// host's: the program's heap never takes them. A later Fork sees what was
+// written through the memory, except a byte written with WriteByte when
+// nothing else happened since the previous Fork (write with Write or
+// WriteUint32Le then).
 func (p *Process) Memory() api.Memory { return p.p.Memory() }
 
 // Layout describes where the linker placed everything.

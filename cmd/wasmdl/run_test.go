@@ -12,6 +12,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/wasmdl/wasmdl/internal/search"
+	"github.com/wasmdl/wasmdl/internal/suitetest"
 	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
@@ -52,34 +53,20 @@ func findCases(t *testing.T, roots ...string) []runCase {
 	return cases
 }
 
-func readLines(path string) []string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
-		if l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // runFixtureArgs runs a case folder's main.wasm the way the fixtures'
 // README describes: from inside the folder, with -L . and the case's flags,
 // env and args files, plus the given extra flags.
 func runFixtureArgs(t *testing.T, dir string, flags []string) (stdout, stderr string, status int) {
 	t.Helper()
 	args := append([]string{"run"}, flags...)
-	for _, f := range readLines(filepath.Join(dir, "flags")) {
+	for _, f := range suitetest.Lines(filepath.Join(dir, "flags")) {
 		args = append(args, strings.Fields(f)...)
 	}
-	for _, kv := range readLines(filepath.Join(dir, "env")) {
+	for _, kv := range suitetest.Lines(filepath.Join(dir, "env")) {
 		args = append(args, "--env", kv)
 	}
 	args = append(args, "-L", ".", "main.wasm")
-	args = append(args, readLines(filepath.Join(dir, "args"))...)
+	args = append(args, suitetest.Lines(filepath.Join(dir, "args"))...)
 	var out, errb bytes.Buffer
 	status = runIn(dir, args[1:], &out, &errb)
 	return out.String(), errb.String(), status
@@ -218,7 +205,7 @@ func checkError(t *testing.T, dir, stdout, stderr string, status int) {
 	if want := wantExit(dir, 127); status != want {
 		t.Errorf("exit status %d, want %d\nstderr:\n%s", status, want, stderr)
 	}
-	for _, line := range readLines(filepath.Join(dir, "expected.stderr")) {
+	for _, line := range suitetest.Lines(filepath.Join(dir, "expected.stderr")) {
 		if !strings.Contains(stderr, line) {
 			t.Errorf("stderr lacks %q\nstderr:\n%s", line, stderr)
 		}

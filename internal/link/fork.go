@@ -38,18 +38,31 @@ import (
 // not touch the other. Closing the parent leaves its forks as they are.
 
 // Fork returns a copy of p, configured by pc; see above.
+//
+// A host function of p may fork it, with the context it was given: p is
+// then in the middle of a call, which its lock already covers, and the
+// child starts from the memory and globals as they are at that moment.
 func (p *Process) Fork(ctx context.Context, pc ProcConfig) (_ *Process, err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	inGuest := ctx.Value(guestKey{}) == p
+	if !inGuest {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+	}
 	if err := p.usable(); err != nil {
 		return nil, err
 	}
 	if p.memory == nil {
 		return nil, fmt.Errorf("%s keeps its memory to itself: it cannot be forked", p.main.name)
 	}
+	if inGuest {
+		p.entries++ // guest code is running: no image taken before is current
+	}
 	img, err := p.memoryImage()
 	if err != nil {
 		return nil, err
+	}
+	if pc.Args == nil {
+		pc.Args = p.args // the program's argv, as the parent's
 	}
 	c := p.l.newProcess(pc)
 	defer func() {
@@ -57,9 +70,6 @@ func (p *Process) Fork(ctx context.Context, pc ProcConfig) (_ *Process, err erro
 			c.Close(ctx)
 		}
 	}()
-	if pc.Args == nil {
-		c.args = p.args
-	}
 	c.copyState(p)
 	if err := c.reinstantiate(ctx, p, img); err != nil {
 		return nil, fmt.Errorf("fork of %s: %w", p.main.name, err)
@@ -71,16 +81,20 @@ func (p *Process) Fork(ctx context.Context, pc ProcConfig) (_ *Process, err erro
 }
 
 // memoryImage is a frozen copy of p's memory, made again only when guest
-// code may have run since the last one.
+// code may have run since the last one, or the host may have written
+// through Process.Memory (its write methods, Grow, and Read, whose slice
+// is the memory itself; WriteByte, which the handle cannot watch, is the
+// exception its documentation gives).
 func (p *Process) memoryImage() (*mmapmem.Image, error) {
 	// The break cell as the next synchronisation would leave it (the host
 	// may have grown the memory), so that the fork finds it up to date.
 	if err := p.growMemory(); err != nil {
 		return nil, err
 	}
-	if p.image != nil && p.imageAt == p.entries && p.image.Size() == int(p.memory.Size()) {
+	if p.image != nil && p.imageAt == p.entries && p.imageWrites == p.hostWrites.Load() && p.image.Size() == int(p.memory.Size()) {
 		return p.image, nil
 	}
+	writes := p.hostWrites.Load() // before the copy: a write during it makes the next fork copy again
 	b, ok := p.memory.Read(0, p.memory.Size())
 	if !ok {
 		return nil, fmt.Errorf("cannot read the memory of %s", p.main.name)
@@ -90,7 +104,7 @@ func (p *Process) memoryImage() (*mmapmem.Image, error) {
 		return nil, err
 	}
 	p.image.Release()
-	p.image, p.imageAt = img, p.entries
+	p.image, p.imageAt, p.imageWrites = img, p.entries, writes
 	return img, nil
 }
 
@@ -196,7 +210,7 @@ func (c *Process) copyState(p *Process) {
 		c.byID[o.id] = objs[o]
 	}
 	c.main, c.nextID, c.lazy = obj(p.main), p.nextID, p.lazy
-	c.mergedObjs = list(p.mergedObjs)
+	c.mergedObjs, c.arms = list(p.mergedObjs), p.arms // arms: read only once made
 	c.deps.byName, c.deps.byPath = make(map[string]*object, len(p.deps.byName)), make(map[string]*object, len(p.deps.byPath))
 	for k, o := range p.deps.byName {
 		c.deps.byName[k] = obj(o)
@@ -222,6 +236,14 @@ func (c *Process) copyState(p *Process) {
 		c.lateFills[i].def = obj(c.lateFills[i].def)
 	}
 	c.ran, c.exited, c.finalizing, c.finiArmed = p.ran, p.exited, p.finalizing, p.finiArmed
+	if len(p.lazyRefs) > 0 {
+		c.lazyRefs = make(map[int32]lazyRef, len(p.lazyRefs))
+		for id, r := range p.lazyRefs {
+			r.o = obj(r.o)
+			c.lazyRefs[id] = r
+		}
+	}
+	c.guardTags = slices.Clone(p.guardTags)
 	c.dlError, c.dlErrorBuf, c.exiting, c.exitSeq, c.exitNextID = p.dlError, p.dlErrorBuf, p.exiting, p.exitSeq, p.exitNextID
 	c.exitRefs = make(map[uint32]exitRef, len(p.exitRefs))
 	for id, r := range p.exitRefs {
@@ -233,10 +255,10 @@ func (c *Process) copyState(p *Process) {
 // order, without running any initialisation, over a memory that is the
 // image img of p's.
 func (c *Process) reinstantiate(ctx context.Context, p *Process, img *mmapmem.Image) error {
-	if c.shared[wasmfile.NameMemory].provider == nil {
-		// The environment's memory starts as large as p's is now.
-		c.mem.end = max(c.mem.end, uint64(p.memory.Size()))
-	}
+	// Pages above what the loader handed out are the program's (it grew
+	// them) or the host's, as p would count them at its next placement
+	// (refreshMemory): never the loader's free space.
+	c.adoptGrowth(uint64(p.memory.Size()))
 	c.table.end = max(c.table.end, p.tableHave)
 	var first *batch
 	if len(c.batches) > 0 {

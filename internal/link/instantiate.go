@@ -162,7 +162,7 @@ func (p *Process) planBatch(b *batch) error {
 	h.tableExport = p.shared[wasmfile.NameTable].export
 	renames := make(map[*object]map[int][2]string, len(b.instOrder))
 	for k, o := range b.instOrder {
-		r, defs, err := p.planImports(o, k, b.funcs[o], h)
+		r, defs, err := p.planImports(b, o, k, b.funcs[o], h)
 		if err != nil {
 			return err
 		}
@@ -576,6 +576,9 @@ func (p *Process) finisherKey(b *batch, steps []initStep) (string, []*object) {
 			from = defs.name(f.def)
 		}
 		k = str(str(str(num(k, int64(f.slot)), from), f.name), typeString(f.typ))
+		if f.def != nil && f.def.slotOnly {
+			k = num(append(k, 'p'), p.armOf(f)) // placed by the merged module
+		}
 	}
 	for _, st := range steps {
 		k = num(str(str(k, defs.name(st.o)), st.fn), st.arg)

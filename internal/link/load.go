@@ -67,7 +67,8 @@ type Process struct {
 	tableFuncsOf api.Module // the tableOps instance tableFuncs belong to
 	tableHave    uint64     // the table's size as last grown (only the loader grows it)
 
-	mergedObjs      []*object // objects of the merged first batch, by position
+	mergedObjs      []*object          // objects of the merged first batch, by position
+	arms            map[slotKey]uint32 // $wasmdl.place's arm of each of their functions (armOf), made on first use
 	slotCallers     map[uint32]api.Module
 	mergedInst      api.Module
 	globalNames     *names    // index of the global scope, see scopeIndex
@@ -103,6 +104,8 @@ type Process struct {
 	lateFills       []slotFill     // slots filled outside a batch's plan (dlsym, exit runner)
 	image           *mmapmem.Image // a frozen copy of the memory, while nothing ran since (fork.go)
 	imageAt         uint64         // entries when it was taken
+	imageWrites     uint64         // hostWrites when it was taken
+	hostWrites      atomic.Uint64  // host accesses through Process.Memory that may write (memguard.go)
 	entries         uint64         // entry points that may have run guest code
 	closed          bool
 

@@ -85,7 +85,12 @@ func (p *Process) refreshMemory() {
 	if p.memory == nil {
 		return
 	}
-	have := uint64(p.memory.Size())
+	p.adoptGrowth(uint64(p.memory.Size()))
+}
+
+// adoptGrowth records that the memory is have bytes: whatever lies above
+// what the loader handed out is not its own.
+func (p *Process) adoptGrowth(have uint64) {
 	if have <= p.mem.end {
 		return
 	}

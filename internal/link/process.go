@@ -263,5 +263,7 @@ func (p *Process) Close(ctx context.Context) error {
 	p.memGone = true
 	p.memAlloc.Release()
 	p.memLife.Unlock()
+	p.image.Release() // its forks keep their own mappings of it
+	p.image = nil
 	return nil
 }

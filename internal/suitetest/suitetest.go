@@ -1,5 +1,7 @@
-// Package suitetest holds what the long suites (realworld, cpython) share:
-// they run whole wasmdl processes, so their tests build the CLI once.
+// Package suitetest holds what the test suites share: the long suites
+// (realworld, cpython) run whole wasmdl processes, so their tests build
+// the CLI once, and the fixture sweeps read each case's flags, args and
+// env files.
 package suitetest
 
 import (
@@ -7,7 +9,24 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
+
+// Lines returns the non-empty lines of the file at path, or nil if it
+// cannot be read (a fixture's optional flags, args or env file).
+func Lines(path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
 
 // CacheRoot is where a suite's build.sh keeps sources and builds: the
 // folder the environment variable env names, else ~/.cache/suite (or
