@@ -210,7 +210,7 @@ func (c *Process) copyState(p *Process) {
 		c.byID[o.id] = objs[o]
 	}
 	c.main, c.nextID, c.lazy = obj(p.main), p.nextID, p.lazy
-	c.mergedObjs, c.arms = list(p.mergedObjs), p.arms // arms: read only once made
+	c.mergedObjs = list(p.mergedObjs)
 	c.deps.byName, c.deps.byPath = make(map[string]*object, len(p.deps.byName)), make(map[string]*object, len(p.deps.byPath))
 	for k, o := range p.deps.byName {
 		c.deps.byName[k] = obj(o)

@@ -370,8 +370,7 @@ func (p *Process) planImports(batch *batch, o *object, k int, funcs map[string]*
 			case bindDirect:
 				if b.def.slotOnly {
 					// A library merged into the first batch exports
-					// nothing: call it through its slot, placed now if
-					// nothing asked for it before.
+					// nothing: call it through its slot.
 					renames[i] = h.slotCall(b, p.canonicalSlot(batch, b.def, b.name))
 					break
 				}
@@ -422,70 +421,22 @@ func (p *Process) addFills(m *wasmgen.Module, defs *definers, fills []slotFill) 
 	}
 	sort.Slice(fills, func(i, j int) bool { return fills[i].slot < fills[j].slot })
 	tab := m.ImportTable(p.sharedModName(wasmfile.NameTable), p.shared[wasmfile.NameTable].export, 0)
-	// A library merged into the program exports nothing: the merged
-	// module places it, from this module's start function (placeArms).
-	var placed []slotFill
-	imported := fills[:0:0]
-	for _, f := range fills {
-		if f.def != nil && f.def.slotOnly {
-			placed = append(placed, f)
-		} else {
-			imported = append(imported, f)
-		}
-	}
-	idx := make([]uint32, len(imported))
-	for i, f := range imported {
+	idx := make([]uint32, len(fills))
+	for i, f := range fills {
 		if f.def == nil { // a wasmdl host function whose address was taken
 			idx[i] = m.ImportFunc(modHost, f.name, f.typ)
 			continue
 		}
 		idx[i] = m.ImportFunc(defs.name(f.def), f.name, f.typ)
 	}
-	for i := 0; i < len(imported); {
+	for i := 0; i < len(fills); {
 		j := i + 1
-		for j < len(imported) && imported[j].slot == imported[j-1].slot+1 {
+		for j < len(fills) && fills[j].slot == fills[j-1].slot+1 {
 			j++
 		}
-		m.ActiveElemTable(tab, imported[i].slot, idx[i:j])
+		m.ActiveElemTable(tab, fills[i].slot, idx[i:j])
 		i = j
 	}
-	if len(placed) == 0 {
-		return
-	}
-	i32 := wasmfile.I32
-	place := m.ImportFunc(defs.name(placed[0].def), mergedPlace, wasmfile.FuncType{Params: []wasmfile.ValType{i32, i32}})
-	var body []byte
-	for _, f := range placed {
-		body = wasmgen.I32Const(body, int32(p.armOf(f)))
-		body = wasmgen.I32Const(body, int32(f.slot))
-		body = wasmgen.Call(body, place)
-	}
-	m.StartFunc(body)
-}
-
-// armOf is the arm of $wasmdl.place that places f, a function of a
-// library merged into the program (placeArms), or -1 (out of range: the
-// placer traps) if there is none, which canonicalSlot never asks for.
-func (p *Process) armOf(f slotFill) int64 {
-	if p.arms == nil {
-		if err := p.materialize(); err != nil {
-			return -1 // the open or lookup that got here reports it
-		}
-		arms := placeArms(p.mergedObjs)
-		p.arms = make(map[slotKey]uint32, len(arms))
-		for i, a := range arms {
-			p.arms[slotKey{a.o.id, a.fn}] = uint32(i)
-		}
-	}
-	s, ok := f.def.info.symbols[f.name]
-	if !ok {
-		return -1
-	}
-	arm, ok := p.arms[slotKey{f.def.id, s.Index}]
-	if !ok {
-		return -1
-	}
-	return int64(arm)
 }
 
 // trampTable is the export name of the hub's private trampoline table.

@@ -576,9 +576,6 @@ func (p *Process) finisherKey(b *batch, steps []initStep) (string, []*object) {
 			from = defs.name(f.def)
 		}
 		k = str(str(str(num(k, int64(f.slot)), from), f.name), typeString(f.typ))
-		if f.def != nil && f.def.slotOnly {
-			k = num(append(k, 'p'), p.armOf(f)) // placed by the merged module
-		}
 	}
 	for _, st := range steps {
 		k = num(str(str(k, defs.name(st.o)), st.fn), st.arg)

@@ -47,7 +47,7 @@ import (
 
 // launchVersion changes whenever the record's layout or the plan it
 // holds would.
-const launchVersion = "wasmdl-launch-2"
+const launchVersion = "wasmdl-launch-1"
 
 // recordSettle is how old a file's modification and change times must be
 // for its stamp to be trusted: file systems keep times at the kernel's

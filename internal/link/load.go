@@ -67,8 +67,7 @@ type Process struct {
 	tableFuncsOf api.Module // the tableOps instance tableFuncs belong to
 	tableHave    uint64     // the table's size as last grown (only the loader grows it)
 
-	mergedObjs      []*object          // objects of the merged first batch, by position
-	arms            map[slotKey]uint32 // $wasmdl.place's arm of each of their functions (armOf), made on first use
+	mergedObjs      []*object // objects of the merged first batch, by position
 	slotCallers     map[uint32]api.Module
 	mergedInst      api.Module
 	globalNames     *names    // index of the global scope, see scopeIndex

@@ -12,7 +12,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,11 +50,10 @@ import (
 
 // Exports of a merged module besides the objects' own.
 const (
-	mergedData   = "$wasmdl.data"  // writes the modules' data (see dataInit)
-	mergedInit   = "$wasmdl.init"  // runs the batch's initialisation
-	mergedStep   = "$wasmdl.step"  // the step the initialiser is at
-	mergedGlobal = "$wasmdl.g"     // prefix of the other mutable globals' exports
-	mergedPlace  = "$wasmdl.place" // puts a library function in a table slot (see placeArms)
+	mergedData   = "$wasmdl.data" // writes the modules' data (see dataInit)
+	mergedInit   = "$wasmdl.init" // runs the batch's initialisation
+	mergedStep   = "$wasmdl.step" // the step the initialiser is at
+	mergedGlobal = "$wasmdl.g"    // prefix of the other mutable globals' exports
 )
 
 // mergeRefusal says why a batch cannot be merged.
@@ -161,7 +159,6 @@ type merger struct {
 	// defines and exports.
 	sharedGlobals []sharedGlobal
 	hostFns       map[string]bool
-	arms          []placeArm // what $wasmdl.place can place (placeArms)
 }
 
 // planMerged makes b, the first batch, one module, from the cache of
@@ -172,6 +169,18 @@ func (p *Process) planMerged(b *batch, h *hub, renames map[*object]map[int][2]st
 		if err := mergeable(o); err != nil {
 			p.debugf("merge", "%v", err)
 			return false, nil
+		}
+	}
+	// The merged module exports only the main's functions (wazero spends
+	// time proportional to functions times exports on a module's first
+	// trap or exit), so every function a library defines gets its table
+	// slot now: that is how later batches and the host reach it. (Should
+	// the merge refuse later on, these slots simply stay filled.)
+	for _, o := range b.objects {
+		if !o.isMain {
+			for _, name := range o.info.funcSymbols() {
+				p.canonicalSlot(b, o, name)
+			}
 		}
 	}
 	var key string
@@ -219,10 +228,9 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 	if err := mg.importPass(h, renames); err != nil {
 		return nil, err
 	}
-	mg.arms = placeArms(b.objects)
 	if _, ok := mg.shared["table"]; !ok && mg.needsTable() {
 		// No object imports the table, but the merged module fills slots
-		// of it, or places library functions in it (see placeArms).
+		// of it: every library function gets its slot (see planMerged).
 		tp := p.shared[wasmfile.NameTable]
 		if tp.private {
 			return nil, refuse("%s keeps its function table to itself", p.main.name)
@@ -250,9 +258,6 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 		return nil, err
 	}
 	if err := mg.initFunc(step); err != nil {
-		return nil, err
-	}
-	if err := mg.placer(); err != nil {
 		return nil, err
 	}
 	if err := mg.segments(); err != nil {
@@ -287,7 +292,7 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 // needsTable reports whether the merged module writes table slots: the
 // loader's fills, or an object's own active element segments.
 func (mg *merger) needsTable() bool {
-	if len(mg.b.fills) > 0 || len(mg.arms) > 0 {
+	if len(mg.b.fills) > 0 {
 		return true
 	}
 	for _, c := range mg.comps {
@@ -1181,134 +1186,12 @@ func (mg *merger) segments() error {
 	return nil
 }
 
-// The merged module exports only the main's functions: wazero spends time
-// proportional to functions times exports on a module's first trap or
-// exit. A library function of the merged program is reached through its
-// table slot instead, by later batches (a plugin calling it), by dlsym and
-// by the host. Giving every library function its slot at instantiation
-// made wazero turn each into a function reference for every process and
-// every fork: ~2,000 for 100 libraries of 20 functions, when the program
-// itself took the address of ~800. So a library function gets a slot when
-// something first asks for one (canonicalSlot), and the merged module
-// places it: its export $wasmdl.place(arm, slot) stores function number
-// arm of placeArms in the slot (ref.func, table.set). Arms are numbered by
-// a fixed walk of the batch's objects, so the loader and the merged module
-// agree on them without a list kept anywhere, for a program merged now,
-// read from the cache or restored from a launch record.
-
-// placeArm is a function the merged module can place: function index fn
-// of object o.
-type placeArm struct {
-	o  *object
-	fn uint32
-}
-
-// placeArms lists, in arm order, the functions the merged module of a
-// batch of objs can place: each library's exported functions, by function
-// index, except those its own element segments put in a slot already.
-func placeArms(objs []*object) []placeArm {
-	var arms []placeArm
-	for _, o := range objs {
-		if o.isMain || o.info == nil {
-			continue
-		}
-		var fns []uint32
-		for _, name := range o.info.funcSymbols() {
-			fi := o.info.symbols[name].Index
-			if _, own := o.info.elemSlot[fi]; !own {
-				fns = append(fns, fi)
-			}
-		}
-		slices.Sort(fns)
-		for i, fi := range fns {
-			if i == 0 || fi != fns[i-1] {
-				arms = append(arms, placeArm{o, fi})
-			}
-		}
-	}
-	return arms
-}
-
-// placeChunk is the number of arms one function of the placer holds: a
-// br_table over that many nested blocks. The exported function picks the
-// chunk, so no function nests deeper than this however large the program.
-const placeChunk = 512
-
-// placer defines $wasmdl.place(arm, slot) (see placeArms), and declares
-// its functions for ref.func. An arm out of range traps.
-func (mg *merger) placer() error {
-	if len(mg.arms) == 0 {
-		return nil
-	}
-	tab, ok := mg.shared["table"]
-	if !ok {
-		return fmt.Errorf("internal error: the merged module places functions but has no table")
-	}
-	funcs := make([]uint32, len(mg.arms))
-	for i, a := range mg.arms {
-		c := mg.byObj[a.o]
-		if c == nil || int(a.fn) >= len(c.funcs) {
-			return fmt.Errorf("internal error: cannot place function %d of %s", a.fn, a.o.name)
-		}
-		funcs[i] = c.funcs[a.fn]
-	}
-	i32 := wasmfile.I32
-	placeType := wasmfile.FuncType{Params: []wasmfile.ValType{i32, i32}}
-	// switchTo opens a block per target plus one for out-of-range, and
-	// br_tables on what index pushes: target i's code follows the end of
-	// the i-th innermost block, and returns.
-	switchTo := func(index []byte, targets int, arm func([]byte, int) []byte) []byte {
-		body := make([]byte, 0, 2*targets+16)
-		for i := 0; i <= targets; i++ {
-			body = append(body, 0x02, 0x40) // block
-		}
-		body = append(body, index...)
-		body = wasmfile.AppendU32(append(body, 0x0e), uint32(targets)) // br_table
-		for i := 0; i <= targets; i++ {
-			body = wasmfile.AppendU32(body, uint32(i))
-		}
-		body = append(body, 0x0b) // end
-		for i := 0; i < targets; i++ {
-			body = append(arm(body, i), 0x0f, 0x0b) // return; end
-		}
-		return wasmgen.Unreachable(body)
-	}
-	var chunks []uint32
-	for start := 0; start < len(funcs); start += placeChunk {
-		part := funcs[start:min(start+placeChunk, len(funcs))]
-		body := switchTo(wasmgen.LocalGet(nil, 0), len(part), func(b []byte, i int) []byte {
-			b = wasmgen.LocalGet(b, 1)
-			b = wasmfile.AppendU32(append(b, 0xd2), part[i]) // ref.func
-			return wasmfile.AppendU32(append(b, 0x26), tab)  // table.set
-		})
-		chunks = append(chunks, mg.m.Func(placeType, body))
-	}
-	place := chunks[0]
-	if len(chunks) > 1 {
-		index := wasmgen.I32Const(wasmgen.LocalGet(nil, 0), placeChunk)
-		index = append(index, 0x6e) // i32.div_u
-		place = mg.m.Func(placeType, switchTo(index, len(chunks), func(b []byte, i int) []byte {
-			b = wasmgen.I32Const(wasmgen.LocalGet(b, 0), placeChunk)
-			b = append(b, 0x70) // i32.rem_u
-			return wasmgen.Call(wasmgen.LocalGet(b, 1), chunks[i])
-		}))
-	}
-	mg.m.FuncName(place, "wasmdl.place")
-	mg.m.Export(mergedPlace, wasmfile.KindFunc, place)
-	decl := wasmfile.AppendU32([]byte{3, 0}, uint32(len(funcs))) // declarative, function indices
-	for _, f := range funcs {
-		decl = wasmfile.AppendU32(decl, f)
-	}
-	mg.m.Elem(decl)
-	return nil
-}
-
 // exports exports the main's exports under their own names (the
 // program's entry points, and what Process.Main shows) and the
-// initialiser's step. Libraries' functions are not exported: they are
-// reached through table slots (see placeArms).
+// initialiser's step. Libraries' functions are not exported: they all have
+// table slots (see planBatch).
 func (mg *merger) exports(step uint32) error {
-	seen := map[string]bool{mergedInit: true, mergedStep: true, mergedData: true, mergedPlace: true}
+	seen := map[string]bool{mergedInit: true, mergedStep: true}
 	mg.m.Export(mergedStep, wasmfile.KindGlobal, step)
 	c := mg.byObj[mg.p.main]
 	if c == nil {
@@ -1358,7 +1241,7 @@ func (mg *merger) exports(step uint32) error {
 // out is ignored and rebuilt.
 
 // mergeCacheVersion changes whenever the merge's output would.
-const mergeCacheVersion = "wasmdl-merged-9"
+const mergeCacheVersion = "wasmdl-merged-8"
 
 func (l *Linker) mergeCachePath(key string) string {
 	if l.cfg.CacheDir == "" || key == "" {

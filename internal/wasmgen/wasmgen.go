@@ -39,8 +39,6 @@ type Module struct {
 	data      []byte
 	nData     int
 	dataCount bool
-	startBody []byte // the start function's code (StartFunc), or nil
-	startType uint32
 	typeIndex map[string]uint32
 	names     []byte // function-names subsection entries
 	nNames    int
@@ -222,15 +220,6 @@ func (m *Module) PassiveData(data []byte) {
 	m.nData++
 }
 
-// StartFunc gives the module a start function, of type () -> (), with
-// body (code without locals and without the final end): it runs when the
-// module is instantiated. It is defined last, when Bytes encodes the
-// module, so imports may still be added after this call.
-func (m *Module) StartFunc(body []byte) {
-	m.startType = m.Type(wasmfile.FuncType{})
-	m.startBody = append(append([]byte{0}, body...), 0x0b)
-}
-
 // WithDataCount makes Bytes emit the data count section, which
 // memory.init and data.drop need.
 func (m *Module) WithDataCount() { m.dataCount = true }
@@ -291,13 +280,8 @@ func (m *Module) ActiveElemTable(tab, offset uint32, funcs []uint32) {
 
 // Bytes encodes the module.
 func (m *Module) Bytes() []byte {
-	funcTypes, bodies := m.funcs, m.bodies
-	if m.startBody != nil {
-		funcTypes = append(funcTypes[:len(funcTypes):len(funcTypes)], m.startType)
-		bodies = append(bodies[:len(bodies):len(bodies)], m.startBody)
-	}
 	codeSize := 0
-	for _, b := range bodies {
+	for _, b := range m.bodies {
 		codeSize += len(b) + 5
 	}
 	out := make([]byte, 0, 64+codeSize+len(m.data)+len(m.imports)+len(m.exports)+len(m.elems)+len(m.globals)+len(m.names)+8*len(m.types)+5*len(m.funcs))
@@ -327,21 +311,15 @@ func (m *Module) Bytes() []byte {
 	section(wasmfile.SectionType, len(m.types), types)
 	section(wasmfile.SectionImport, m.numImport, m.imports)
 	var funcs []byte
-	for _, ti := range funcTypes {
+	for _, ti := range m.funcs {
 		funcs = wasmfile.AppendU32(funcs, ti)
 	}
-	section(wasmfile.SectionFunction, len(funcTypes), funcs)
+	section(wasmfile.SectionFunction, len(m.funcs), funcs)
 	section(wasmfile.SectionTable, m.nTables, m.tables)
 	section(wasmfile.SectionMemory, m.nMems, m.memories)
 	section(wasmfile.SectionTag, m.nTags, m.tags)
 	section(wasmfile.SectionGlobal, m.nGlobals, m.globals)
 	section(wasmfile.SectionExport, m.nExports, m.exports)
-	if m.startBody != nil {
-		f := wasmfile.AppendU32(nil, m.nFuncImp+uint32(len(funcTypes))-1)
-		out = append(out, wasmfile.SectionStart)
-		out = wasmfile.AppendU32(out, uint32(len(f)))
-		out = append(out, f...)
-	}
 	section(wasmfile.SectionElement, m.nElems, m.elems)
 	if m.dataCount {
 		out = append(out, wasmfile.SectionDataCount)
@@ -350,11 +328,11 @@ func (m *Module) Bytes() []byte {
 		out = append(out, n...)
 	}
 	code := make([]byte, 0, codeSize)
-	for _, b := range bodies {
+	for _, b := range m.bodies {
 		code = wasmfile.AppendU32(code, uint32(len(b)))
 		code = append(code, b...)
 	}
-	section(wasmfile.SectionCode, len(bodies), code)
+	section(wasmfile.SectionCode, len(m.bodies), code)
 	section(wasmfile.SectionData, m.nData, m.data)
 	if m.nNames > 0 {
 		sub := wasmfile.AppendU32(nil, uint32(m.nNames))

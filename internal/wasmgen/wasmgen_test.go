@@ -76,41 +76,6 @@ func TestModuleRoundTrip(t *testing.T) {
 	}
 }
 
-// TestStartFunc: a start function given before more imports are added
-// still calls what it named, and runs at instantiation, once.
-func TestStartFunc(t *testing.T) {
-	i32 := wasmfile.I32
-	var m Module
-	record := m.ImportFunc("host", "record", wasmfile.FuncType{Params: []wasmfile.ValType{i32}})
-	m.StartFunc(Call(I32Const(nil, 42), record))
-	m.ImportFunc("host", "unused", wasmfile.FuncType{}) // shifts every defined function's index
-	m.Export("f", wasmfile.KindFunc, m.Func(wasmfile.FuncType{Results: []wasmfile.ValType{i32}}, I32Const(nil, 7)))
-	b := m.Bytes()
-	if again := m.Bytes(); string(again) != string(b) {
-		t.Fatal("Bytes is not repeatable")
-	}
-	ctx := context.Background()
-	rt := wazero.NewRuntime(ctx)
-	defer rt.Close(ctx)
-	var got []int32
-	if _, err := rt.NewHostModuleBuilder("host").
-		NewFunctionBuilder().WithFunc(func(v int32) { got = append(got, v) }).Export("record").
-		NewFunctionBuilder().WithFunc(func() { t.Error("the start function called the wrong import") }).Export("unused").
-		Instantiate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	inst, err := rt.Instantiate(ctx, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 1 || got[0] != 42 {
-		t.Fatalf("start function recorded %v, want [42]", got)
-	}
-	if res, err := inst.ExportedFunction("f").Call(ctx); err != nil || res[0] != 7 {
-		t.Fatalf("f() = %v, %v", res, err)
-	}
-}
-
 func TestLEBEncodings(t *testing.T) {
 	for _, v := range []int32{0, 1, -1, 63, 64, -64, -65, 1 << 30, -1 << 31} {
 		b := I32Const(nil, v)
