@@ -79,10 +79,13 @@ func (p *Process) Lookup(ctx context.Context, name string) (*Symbol, error) {
 // forked again or be closed without touching the other.
 //
 // The memory is copied as a frozen image mapped copy-on-write where the
-// system allows (Linux), made again only when p ran guest code since its
-// last fork: a process loaded once and forked per request forks in a time
-// that does not grow with its memory. A dead or closed process cannot be
-// forked.
+// system allows (Linux), made again only when p ran guest code or the host
+// wrote through p.Memory since its last fork: a process loaded once and
+// forked per request forks in a time that does not grow with its memory.
+// Memory p's program or its host grew belongs to the same owner in the
+// fork. A host function of p may fork it, with the context it was given:
+// the fork starts from p's state at that moment. A dead or closed process
+// cannot be forked.
 func (p *Process) Fork(ctx context.Context, opts ...Option) (*Process, error) {
 	o := newOptions(opts, "")
 	child := &Process{}
