@@ -328,8 +328,12 @@ func (h *hub) bytes() []byte {
 func (p *Process) planImports(batch *batch, o *object, k int, funcs map[string]*funcBinding, h *hub) (map[int][2]string, []*object, error) {
 	renames := make(map[int][2]string, len(o.info.imports))
 	var defs definers
+	fn := -1 // function index of the import
 	for i, ci := range o.info.imports {
 		im := ci.Import
+		if im.Kind == wasmfile.KindFunc {
+			fn++
+		}
 		if im.Module != "env" {
 			continue
 		}
@@ -370,8 +374,18 @@ func (p *Process) planImports(batch *batch, o *object, k int, funcs map[string]*
 			case bindDirect:
 				if b.def.slotOnly {
 					// A library merged into the first batch exports
-					// nothing: call it through its slot.
-					renames[i] = h.slotCall(b, p.canonicalSlot(batch, b.def, b.name))
+					// nothing: call it through its slot. The import is
+					// the hub's caller of the slot; o's own calls of it
+					// go to the slot directly (callsThroughSlots).
+					slot := p.canonicalSlot(batch, b.def, b.name)
+					renames[i] = h.slotCall(b, slot)
+					if batch.slotCalls == nil {
+						batch.slotCalls = map[*object]map[uint32]uint32{}
+					}
+					if batch.slotCalls[o] == nil {
+						batch.slotCalls[o] = map[uint32]uint32{}
+					}
+					batch.slotCalls[o][uint32(fn)] = slot
 					break
 				}
 				renames[i] = [2]string{defs.name(b.def), b.name}

@@ -194,7 +194,11 @@ func (p *Process) planBatch(b *batch) error {
 		if o.code, o.codeKey, err = p.interposeCalls(b, o); err != nil {
 			return fmt.Errorf("%s: %w", o.name, err)
 		}
+		if o.code, o.codeKey, err = p.callsThroughSlots(b, o); err != nil {
+			return fmt.Errorf("%s: %w", o.name, err)
+		}
 	}
+	b.slotCalls = nil
 	b.hubBytes, b.tramps = nil, h.tramps
 	if h.empty() {
 		return nil

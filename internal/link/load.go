@@ -191,6 +191,10 @@ type batch struct {
 	// steps are the initialiser's calls when the batch was restored from
 	// a plan (prelink.go); otherwise initBatch works them out.
 	steps []initStep
+	// slotCalls are, for each object, its imported functions bound to a
+	// library merged into the program, by function index, and their slots
+	// (planImports, callsThroughSlots).
+	slotCalls map[*object]map[uint32]uint32
 	// interposed lists the functions a library of the batch defines that
 	// an earlier module of its lookup scope also defines: the library's
 	// own calls to them go to that definition (symbols.go).

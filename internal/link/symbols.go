@@ -6,6 +6,7 @@ package link
 import (
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/wasmdl/wasmdl/internal/wasmedit"
 	"github.com/wasmdl/wasmdl/wasmfile"
@@ -360,6 +361,40 @@ func (p *Process) interposeCalls(b *batch, o *object) ([]byte, string, error) {
 	}
 	key = contentKey([]byte(key))
 	data, err := p.l.rewritten(key, func() ([]byte, error) { return wasmedit.RedirectCalls(o.code, table, redirects) })
+	return data, key, err
+}
+
+// callsThroughSlots makes o's calls of functions of libraries merged into
+// the program (b.slotCalls) call their table slots directly, on top of
+// its renamed code. Renamed, such an import is the hub's function that
+// calls the slot: two calls, one of them into another instance, for each
+// of o's calls, which a plugin calling into a merged library (a Lua C
+// module calling the Lua API) makes millions of times. The result depends
+// on the module and the slots.
+func (p *Process) callsThroughSlots(b *batch, o *object) ([]byte, string, error) {
+	slots := b.slotCalls[o]
+	if len(slots) == 0 {
+		return o.code, o.codeKey, nil
+	}
+	f := o.info.file
+	shared := p.shared[wasmfile.NameTable]
+	importsShared := slices.ContainsFunc(o.info.imports, func(ci wasmfile.ClassifiedImport) bool {
+		return ci.Kind == wasmfile.KindTable && ci.Role == wasmfile.RoleTable
+	})
+	if shared.private || f.NumImportedTables() != 1 || len(f.Tables) != 0 || !importsShared {
+		return o.code, o.codeKey, nil // no shared table of its own to call through: the hub's callers stay
+	}
+	fns := make([]uint32, 0, len(slots))
+	for fn := range slots {
+		fns = append(fns, fn)
+	}
+	slices.Sort(fns)
+	key := o.codeKey + "/slotcalls"
+	for _, fn := range fns {
+		key += fmt.Sprintf(":%d@%d", fn, slots[fn])
+	}
+	key = contentKey([]byte(key))
+	data, err := p.l.rewritten(key, func() ([]byte, error) { return wasmedit.CallsThroughSlots(o.code, 0, slots) })
 	return data, key, err
 }
 

@@ -132,6 +132,48 @@ func RedirectCalls(module []byte, table Table, redirects []Redirect) ([]byte, er
 	})
 }
 
+// CallsThroughSlots returns a copy of module in which every call and
+// return_call of an imported function named in slots (function index to
+// absolute table slot) is a call_indirect (return_call_indirect) of that
+// slot of table, with the import's own type. The call then goes straight
+// to the function in the slot, where a call of the import goes through
+// whatever the import is bound to first. The imports stay, for anything
+// else that names them (ref.func, element segments, exports); no index
+// changes.
+func CallsThroughSlots(module []byte, table uint32, slots map[uint32]uint32) ([]byte, error) {
+	f, err := wasmfile.Options{SkipNames: true}.Parse(module)
+	if err != nil {
+		return nil, err
+	}
+	if table >= f.NumImportedTables()+uint32(len(f.Tables)) {
+		return nil, fmt.Errorf("wasmedit: module has no table %d", table)
+	}
+	type target struct{ slot, typ uint32 }
+	calls := make(map[uint64]target, len(slots))
+	for fn, slot := range slots {
+		im, ok := f.ImportedFunc(fn)
+		if !ok {
+			return nil, fmt.Errorf("wasmedit: function %d is not an imported function", fn)
+		}
+		calls[uint64(fn)] = target{slot, im.TypeIndex}
+	}
+	return appendFuncs(f, nil, nil, func(in *wasmfile.Instr) []byte {
+		if in.Op != wasmfile.OpCall && in.Op != wasmfile.OpReturnCall {
+			return nil
+		}
+		t, ok := calls[in.Imm]
+		if !ok {
+			return nil
+		}
+		op := byte(0x11) // call_indirect
+		if in.Op == wasmfile.OpReturnCall {
+			op = 0x13 // return_call_indirect
+		}
+		enc := append(wasmgen.I32Const(nil, int32(t.slot)), op)
+		return wasmfile.AppendU32(wasmfile.AppendU32(enc, t.typ), table)
+	})
+}
+
 // newFunc is a function an edit appends: its type and its body (code
 // without locals and without the final end).
 type newFunc struct {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/wasmdl/wasmdl/internal/wasmgen"
 	"github.com/wasmdl/wasmdl/wasmfile"
 )
@@ -194,5 +196,55 @@ func TestRedirectCalls(t *testing.T) {
 	}
 	if _, err := RedirectCalls(sizeModule(t, false), Table{}, []Redirect{{Func: 99, Slot: 0}}); err == nil {
 		t.Error("a redirect of a function the module does not define was accepted")
+	}
+}
+
+// TestCallsThroughSlots: calls and tail calls of an import named in the
+// map go to the function in its slot; the import itself, other calls and
+// a function index that is not an import are left or refused.
+func TestCallsThroughSlots(t *testing.T) {
+	ctx := context.Background()
+	i32 := wasmfile.I32
+	unary := wasmfile.FuncType{Params: []wasmfile.ValType{i32}, Results: []wasmfile.ValType{i32}}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesTailCall))
+	defer rt.Close(ctx)
+	// The host: slot 2 holds plus100(x) = x + 100; the import the module
+	// is bound to, first(x) = x + 1, stands for the hub's slot caller.
+	var host wasmgen.Module
+	host.Export("table", wasmfile.KindTable, host.Table(wasmfile.Limits{Min: 4}))
+	plus100 := host.Func(unary, append(wasmgen.LocalGet(nil, 0), append(wasmgen.I32Const(nil, 100), 0x6a)...))
+	host.ActiveElem(2, []uint32{plus100})
+	host.Export("first", wasmfile.KindFunc, host.Func(unary, append(wasmgen.LocalGet(nil, 0), append(wasmgen.I32Const(nil, 1), 0x6a)...)))
+	if _, err := rt.InstantiateWithConfig(ctx, host.Bytes(), wazero.NewModuleConfig().WithName("host")); err != nil {
+		t.Fatal(err)
+	}
+	var lib wasmgen.Module
+	lib.ImportTable("host", "table", 0)
+	first := lib.ImportFunc("host", "first", unary)
+	again := lib.ImportFunc("host", "first", unary) // the same function, not redirected
+	lib.Export("call", wasmfile.KindFunc, lib.Func(unary, wasmgen.Call(wasmgen.LocalGet(nil, 0), first)))
+	lib.Export("tail", wasmfile.KindFunc, lib.Func(unary, wasmfile.AppendU32(append(wasmgen.LocalGet(nil, 0), 0x12), first)))
+	lib.Export("other", wasmfile.KindFunc, lib.Func(unary, wasmgen.Call(wasmgen.LocalGet(nil, 0), again)))
+	lib.Export("first", wasmfile.KindFunc, first)
+	mod := lib.Bytes()
+	if _, err := CallsThroughSlots(mod, 0, map[uint32]uint32{2: 2}); err == nil {
+		t.Error("a defined function was accepted as an import")
+	}
+	if _, err := CallsThroughSlots(mod, 1, map[uint32]uint32{first: 2}); err == nil {
+		t.Error("a table the module does not have was accepted")
+	}
+	out, err := CallsThroughSlots(mod, 0, map[uint32]uint32{first: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := rt.Instantiate(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]uint64{"call": 105, "tail": 105, "other": 6, "first": 6} {
+		res, err := inst.ExportedFunction(name).Call(ctx, 5)
+		if err != nil || res[0] != want {
+			t.Errorf("%s(5) = %v, %v; want %d", name, res, err, want)
+		}
 	}
 }
