@@ -53,11 +53,11 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 // On error the process is left as it was, unless a constructor trapped or
 // exited, which kills it.
 func (p *Process) Open(ctx context.Context, name string, flags Flags) (*Library, error) {
-	id, err := p.p.Open(ctx, name, uint32(flags))
+	id, loaded, err := p.p.Open(ctx, name, uint32(flags))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, publicError(err))
 	}
-	return &Library{p: p, id: id, name: p.p.LibraryName(id)}, nil
+	return &Library{p: p, id: id, name: loaded}, nil
 }
 
 // Lookup finds a symbol in the process's global scope (dlsym with
@@ -336,12 +336,14 @@ type function struct {
 
 // Definition describes the function.
 func (f *function) Definition() api.FunctionDefinition {
-	fn, err := f.s.p.p.Function(context.Background(), f.s.sym)
+	if f.Function != nil {
+		return f.Function.Definition()
+	}
+	d, err := f.s.p.p.Definition(f.s.sym)
 	if err != nil {
 		return nil
 	}
-	f.Function = fn
-	return fn.Definition()
+	return d
 }
 
 // Call calls the function with raw wasm values.

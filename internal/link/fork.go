@@ -43,8 +43,15 @@ import (
 // then in the middle of a call, which its lock already covers, and the
 // child starts from the memory and globals as they are at that moment.
 func (p *Process) Fork(ctx context.Context, pc ProcConfig) (_ *Process, err error) {
-	inGuest := ctx.Value(guestKey{}) == p
-	if !inGuest {
+	hc := p.callback(ctx)
+	inGuest := hc != nil
+	if inGuest {
+		_, leave, err := p.enterCallback(ctx, hc)
+		if err != nil {
+			return nil, err
+		}
+		defer leave()
+	} else {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 	}

@@ -132,7 +132,15 @@ func (l *Linker) hostFuncs() []hostFunc {
 				if p == nil {
 					panic(fmt.Errorf("%s called from a module wasmdl did not load", h.Name))
 				}
-				fn(context.WithValue(ctx, guestKey{}, p), p, stack)
+				hc := &hostCall{p: p}
+				p.hostDepth.Add(1)
+				defer func() { // also when fn panics (a trap the guest's call reports)
+					hc.mu.Lock()
+					hc.returned = true
+					hc.mu.Unlock()
+					p.hostDepth.Add(-1)
+				}()
+				fn(context.WithValue(ctx, guestKey{}, hc), p, stack)
 			}})
 	}
 	return fs

@@ -408,6 +408,13 @@ func (p *Process) memoryMax(b *batch) uint64 {
 	return limit
 }
 
+// loaderContext is ctx for the loader's own calls of its table helpers,
+// which run no guest code: they are not stopped when ctx ends. Stopped,
+// they would be closed by wazero (a context-aware runtime closes the
+// module whose call it stops), and every later dlopen or dlsym would fail
+// on a process that is not dead.
+func loaderContext(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
 // syncSpaces grows the real memory and table to what the allocators have
 // handed out, once their providers exist. It runs before any guest code
 // can run after the loader placed something (see memory.go).
@@ -434,14 +441,14 @@ func (p *Process) syncSpaces(ctx context.Context) error {
 		p.tableOps = ops
 	}
 	if p.tableHave == 0 {
-		res, err := p.tableOp("size").Call(ctx)
+		res, err := p.tableOp("size").Call(loaderContext(ctx))
 		if err != nil {
 			return err
 		}
 		p.tableHave = res[0]
 	}
 	if p.table.end > p.tableHave {
-		if _, err := p.tableOp("grow").Call(ctx, p.table.end-p.tableHave); err != nil {
+		if _, err := p.tableOp("grow").Call(loaderContext(ctx), p.table.end-p.tableHave); err != nil {
 			return err
 		}
 		p.tableHave = p.table.end
@@ -455,7 +462,7 @@ func (p *Process) refreshTable(ctx context.Context) error {
 	if p.tableOps == nil {
 		return nil
 	}
-	res, err := p.tableOp("size").Call(ctx)
+	res, err := p.tableOp("size").Call(loaderContext(ctx))
 	if err != nil {
 		return err
 	}

@@ -124,7 +124,19 @@ type Region struct {
 }
 
 // Layout lists every region the loader placed, memory first, by address.
+// It waits for the process like an entry point, except when called from
+// one of the host's host functions while the process waits for it.
 func (p *Process) Layout() []Region {
+	if p.mu.TryLock() {
+		defer p.mu.Unlock()
+	} else if p.hostDepth.Load() == 0 {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+	}
+	return p.layout()
+}
+
+func (p *Process) layout() []Region {
 	// An object whose file can no longer be parsed (see materialize) is
 	// a library: its regions are known without its file, except TLS.
 	_ = p.materialize()

@@ -193,6 +193,33 @@ type exitRef struct {
 	seq uint64
 }
 
+// forgetSlots undoes the slots binding b gave functions of modules
+// outside b (canonicalSlot, hostSlot), for a dlopen that fails: the
+// process stays as it was, with no slot handed out that nothing fills.
+// unload takes back the slots of b's own modules.
+func (p *Process) forgetSlots(b *batch) {
+	inBatch := make(map[*object]bool, len(b.objects))
+	for _, o := range b.objects {
+		inBatch[o] = true
+	}
+	for _, f := range b.fills {
+		switch {
+		case f.def == nil:
+			if s, ok := p.hostSlots[f.name]; !ok || s != f.slot {
+				continue
+			}
+			delete(p.hostSlots, f.name)
+		case inBatch[f.def]:
+			continue
+		default:
+			p.deleteSlot(slotKey{f.def.id, f.def.info.symbols[f.name].Index})
+			f.def.extraSlots = slices.DeleteFunc(f.def.extraSlots, func(s uint32) bool { return s == f.slot })
+		}
+		p.table.release(span{f.slot, f.slot + 1}, false)
+	}
+	b.fills = nil
+}
+
 // exitRunnerSlot is the table slot of the runner libc calls for delegated
 // handlers.
 func (p *Process) exitRunnerSlot(ctx context.Context) (uint32, error) {
@@ -432,6 +459,7 @@ func (p *Process) open(ctx context.Context, name string, flags uint32, requester
 		}
 	}
 	if len(errs) > 0 {
+		p.forgetSlots(b)
 		_ = p.unload(ctx, b.objects, false)
 		if len(errs) == 1 {
 			return nil, errs[0]
@@ -505,6 +533,7 @@ type Sym struct {
 	Definer string
 	def     *object
 	fn      api.Function // made on the first call
+	calling bool         // a call through fn is under way (under the process's lock)
 }
 
 // function returns what calls s: the definer's export, or for a library
@@ -516,16 +545,23 @@ func (s *Sym) function(p *Process) (api.Function, error) {
 	if s.fn != nil {
 		return s.fn, nil
 	}
+	fn, err := s.newFunction(p)
+	s.fn = fn
+	return fn, err
+}
+
+// newFunction makes a handle of what calls s. A wazero handle runs one
+// call at a time: a host function calling s again while s's own call is
+// under way (a callback) needs a handle of its own.
+func (s *Sym) newFunction(p *Process) (api.Function, error) {
 	if s.def.slotOnly {
-		fn, err := p.slotFunction(s.Value, s.Type)
-		if err != nil {
-			return nil, err
-		}
-		s.fn = fn
-	} else if s.fn = s.def.instance.ExportedFunction(s.Name); s.fn == nil {
+		return p.slotFunction(s.Value, s.Type)
+	}
+	fn := s.def.instance.ExportedFunction(s.Name)
+	if fn == nil {
 		return nil, fmt.Errorf("internal error: %s does not export %s", s.Definer, s.Name)
 	}
-	return s.fn, nil
+	return fn, nil
 }
 
 // lookupSym searches scope in order for name; functions get their one

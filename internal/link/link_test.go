@@ -227,7 +227,7 @@ func TestLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Open(ctx, "libhuge.so", RTLDNow); err == nil || !strings.Contains(err.Error(), "libhuge.so: cannot place its 2147483632 table slots") {
+	if _, _, err := p.Open(ctx, "libhuge.so", RTLDNow); err == nil || !strings.Contains(err.Error(), "libhuge.so: cannot place its 2147483632 table slots") {
 		t.Errorf("a library with 2^31-16 table slots: %v", err)
 	}
 	p.Close(ctx)
@@ -278,7 +278,7 @@ func TestSideModuleWithoutData(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close(ctx)
-	id, err := p.Open(ctx, "libside.so", RTLDNow)
+	id, _, err := p.Open(ctx, "libside.so", RTLDNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestSideModuleWithoutData(t *testing.T) {
 	if res, err := p.Call(ctx, s, nil); err != nil || res[0] != 42 {
 		t.Errorf("answer() = %v, %v", res, err)
 	}
-	if _, err := p.Open(ctx, "libfixed.so", RTLDNow); err == nil || !strings.Contains(err.Error(), "not a position-independent shared library") {
+	if _, _, err := p.Open(ctx, "libfixed.so", RTLDNow); err == nil || !strings.Contains(err.Error(), "not a position-independent shared library") {
 		t.Errorf("a module with fixed data: %v", err)
 	}
 }
@@ -435,7 +435,7 @@ func TestDlopenGeneratedModules(t *testing.T) {
 		}},
 	} {
 		for round := 0; round < 2; round++ { // the second time from the caches
-			id, err := p.Open(ctx, tc.lib, RTLDNow)
+			id, _, err := p.Open(ctx, tc.lib, RTLDNow)
 			if err != nil {
 				t.Fatalf("%s: %v", tc.lib, err)
 			}

@@ -50,7 +50,7 @@ import (
 // table, one stack pointer and one WASI context.
 type Process struct {
 	l  *Linker
-	mu sync.Mutex
+	mu entryLock // held by whatever runs in the process: an entry point, a fork, Close
 
 	main    *object
 	objects []*object // every live object, in load order (the global scope is the global ones)
@@ -107,6 +107,8 @@ type Process struct {
 	hostWrites      atomic.Uint64  // host accesses through Process.Memory that may write (memguard.go)
 	entries         uint64         // entry points that may have run guest code
 	closed          bool
+	closePending    bool         // Close was called from one of the process's host functions (process.go)
+	hostDepth       atomic.Int32 // the host's host functions of this process running now (Layout)
 
 	// Life (process.go).
 	life    context.Context // cancelled by Close

@@ -163,7 +163,12 @@ func (p *Process) growMemory() error {
 		p.programTop = uint32(have / pageSize)
 	}
 	if p.mem.end > have {
-		if _, ok := p.memory.Grow(uint32((p.mem.end - have + pageSize - 1) / pageSize)); !ok {
+		// Under memLife, as the host's accesses through Process.Memory
+		// are: a host may read the memory while the loader grows it.
+		p.memLife.Lock()
+		_, ok := p.memory.Grow(uint32((p.mem.end - have + pageSize - 1) / pageSize))
+		p.memLife.Unlock()
+		if !ok {
 			return fmt.Errorf("memory: cannot grow to %d bytes", p.mem.end)
 		}
 		p.loaderEnd = uint32(alignUp64(p.mem.end, pageSize) / pageSize)

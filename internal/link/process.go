@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
@@ -44,31 +45,79 @@ func (e *DeadError) Unwrap() []error { return []error{ErrDead, e.Cause} }
 
 // guestKey marks a context that host functions of a process receive, so
 // that a host function may call back into its own process: the process is
-// already running on that goroutine, and must not wait for itself.
+// already running on that goroutine, and must not wait for itself. The
+// value is the process, or for a host function of the host's a
+// *hostCall, which stands for that one invocation.
 type guestKey struct{}
+
+// hostCall is one invocation of one of the host's host functions. Calls
+// back into the process made with its context take its lock in turn: a
+// host function that hands its context to several goroutines gets their
+// calls one at a time, never guest code running twice at once in one
+// process. Once the host function has returned, its context lets nothing
+// in any more: the process is no longer waiting for it.
+type hostCall struct {
+	p        *Process
+	mu       entryLock
+	returned bool
+}
+
+// callback returns the host function invocation of p that ctx comes
+// from, if it does.
+func (p *Process) callback(ctx context.Context) *hostCall {
+	switch v := ctx.Value(guestKey{}).(type) {
+	case *hostCall:
+		if v.p == p {
+			return v
+		}
+	case *Process:
+		if v == p {
+			return &hostCall{p: p} // one of wasmdl's own: it runs on the process's goroutine
+		}
+	}
+	return nil
+}
+
+// enterCallback is enter for a context of one of p's host functions.
+func (p *Process) enterCallback(ctx context.Context, hc *hostCall) (context.Context, func(), error) {
+	if err := hc.mu.LockContext(ctx); err != nil {
+		return nil, nil, err
+	}
+	if hc.returned {
+		hc.mu.Unlock()
+		return nil, nil, fmt.Errorf("process: the host function whose context this is has returned")
+	}
+	if err := p.usable(); err != nil {
+		hc.mu.Unlock()
+		return nil, nil, err
+	}
+	return ctx, hc.mu.Unlock, nil
+}
 
 // enter starts an entry point: it fails if the process is closed or dead,
 // else waits for it to be free (unless ctx comes from one of its host
 // functions) and returns a context that is also cancelled when the process
 // is closed, and the function that ends the entry.
 func (p *Process) enter(ctx context.Context) (context.Context, func(), error) {
-	if ctx.Value(guestKey{}) == p {
-		if err := p.usable(); err != nil {
-			return nil, nil, err
-		}
-		return ctx, func() {}, nil
+	if hc := p.callback(ctx); hc != nil {
+		return p.enterCallback(ctx, hc)
 	}
-	p.mu.Lock()
+	if err := p.mu.LockContext(ctx); err != nil {
+		return nil, nil, err // nothing started: the process stays as it is
+	}
 	if err := p.usable(); err != nil {
 		p.mu.Unlock()
 		return nil, nil, err
 	}
 	p.entries++
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(p.life, cancel)
+	ctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(p.life, func() { cancel(fmt.Errorf("process: %w", ErrClosed)) })
 	return ctx, func() {
 		stop()
-		cancel()
+		cancel(nil)
+		if p.closePending {
+			p.closeLocked(context.WithoutCancel(ctx))
+		}
 		p.mu.Unlock()
 	}, nil
 }
@@ -76,7 +125,7 @@ func (p *Process) enter(ctx context.Context) (context.Context, func(), error) {
 // usable reports why the process cannot be entered, if it cannot.
 func (p *Process) usable() error {
 	switch {
-	case p.closed:
+	case p.closed || p.closePending:
 		return fmt.Errorf("process: %w", ErrClosed)
 	case p.dead != nil:
 		return &DeadError{Cause: p.dead}
@@ -93,7 +142,12 @@ func (p *Process) guestFailed(ctx context.Context, err error) error {
 		switch ee.ExitCode() {
 		case sys.ExitCodeContextCanceled, sys.ExitCodeDeadlineExceeded:
 			if cerr := context.Cause(ctx); cerr != nil {
-				err = fmt.Errorf("%w (stopped while running guest code)", cerr)
+				stopped := fmt.Errorf("%w (stopped while running guest code)", cerr)
+				if ce, ok := err.(*CallError); ok {
+					err = &CallError{Module: ce.Module, Func: ce.Func, Err: stopped}
+				} else {
+					err = stopped
+				}
 			}
 		}
 	}
@@ -103,23 +157,24 @@ func (p *Process) guestFailed(ctx context.Context, err error) error {
 	return err
 }
 
-// Open is dlopen for Go hosts. A trap or exit in a constructor kills the
-// process; any other failure leaves it as it was.
-func (p *Process) Open(ctx context.Context, name string, flags uint32) (int, error) {
+// Open is dlopen for Go hosts: it returns the library's id and the name
+// it was loaded under. A trap or exit in a constructor kills the process;
+// any other failure leaves it as it was.
+func (p *Process) Open(ctx context.Context, name string, flags uint32) (int, string, error) {
 	ctx, leave, err := p.enter(ctx)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer leave()
 	o, err := p.open(ctx, name, flags, nil, true)
 	if err != nil {
 		var ce *CallError
 		if errors.As(err, &ce) {
-			return 0, p.guestFailed(ctx, err)
+			return 0, "", p.guestFailed(ctx, err)
 		}
-		return 0, err
+		return 0, "", err
 	}
-	return o.id, nil
+	return o.id, o.name, nil
 }
 
 // Lookup is dlsym for Go hosts: id is a library from Open, or -1 for the
@@ -171,16 +226,6 @@ func (p *Process) CloseLibrary(ctx context.Context, id int) error {
 	return nil
 }
 
-// LibraryName returns the name a library was opened under.
-func (p *Process) LibraryName(id int) string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if o := p.byID[id]; o != nil {
-		return o.name
-	}
-	return ""
-}
-
 // Call calls function symbol s with params (as wasm values) and returns
 // its results. It fails without running anything if the process is
 // closed or dead or s's library was closed; a trap, exit or cancellation
@@ -215,10 +260,20 @@ func (p *Process) CallWithStack(ctx context.Context, s *Sym, stack []uint64) err
 	if err != nil {
 		return err
 	}
+	if s.calling { // a callback calling s again: s's handle is busy
+		if fn, err = s.newFunction(p); err != nil {
+			return err
+		}
+	} else {
+		s.calling = true
+		defer func() { s.calling = false }()
+	}
 	if err := fn.CallWithStack(context.WithValue(ctx, guestKey{}, p), stack); err != nil {
 		return p.guestFailed(ctx, &CallError{Module: s.Definer, Func: s.Name, Err: err})
 	}
-	return nil
+	// A callback of this call may have killed the process (a trap in a
+	// nested call): then this call's results mean nothing either.
+	return p.usable()
 }
 
 // Function returns what calls function symbol s, made now if needed.
@@ -234,14 +289,48 @@ func (p *Process) Function(ctx context.Context, s *Sym) (api.Function, error) {
 	return s.function(p)
 }
 
+// Definition describes function symbol s. A library's export needs no
+// lock (its instance and exports never change, and a host function may
+// ask while the process runs); a function of a library merged into the
+// program is reached through a caller the process makes, under its lock.
+func (p *Process) Definition(s *Sym) (api.FunctionDefinition, error) {
+	if s.Func && !s.def.slotOnly && s.def.instance != nil {
+		if fn := s.def.instance.ExportedFunction(s.Name); fn != nil {
+			return fn.Definition(), nil
+		}
+	}
+	fn, err := p.Function(context.Background(), s)
+	if err != nil {
+		return nil, err
+	}
+	return fn.Definition(), nil
+}
+
 // Close ends the process, stopping guest code it is running, and closes
-// every instance it has.
+// every instance it has. Called from one of the process's host functions
+// (with the context it was given), it stops the guest code and leaves the
+// closing to the entry point under way, which holds the process and closes
+// it when it returns.
 func (p *Process) Close(ctx context.Context) error {
 	p.endLife()
+	if hc := p.callback(ctx); hc != nil {
+		hc.mu.Lock()
+		defer hc.mu.Unlock()
+		if !hc.returned {
+			p.closePending = true
+			return nil
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.closeLocked(ctx)
+	return nil
+}
+
+// closeLocked closes the process; the caller holds it.
+func (p *Process) closeLocked(ctx context.Context) {
 	if p.closed {
-		return nil
+		return
 	}
 	p.closed = true
 	for i := len(p.objects) - 1; i >= 0; i-- {
@@ -265,5 +354,49 @@ func (p *Process) Close(ctx context.Context) error {
 	p.memLife.Unlock()
 	p.image.Release() // its forks keep their own mappings of it
 	p.image = nil
-	return nil
 }
+
+// entryLock is the process's lock: a mutex whose holder may be waited
+// for until a context ends (LockContext), so that a call queued behind a
+// long one still keeps its own deadline.
+type entryLock struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func (l *entryLock) init() { l.once.Do(func() { l.ch = make(chan struct{}, 1) }) }
+
+// Lock waits for the lock.
+func (l *entryLock) Lock() {
+	l.init()
+	l.ch <- struct{}{}
+}
+
+// LockContext waits for the lock until ctx ends, and then returns its
+// cause without the lock.
+func (l *entryLock) LockContext(ctx context.Context) error {
+	l.init()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	select {
+	case l.ch <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// TryLock takes the lock if it is free.
+func (l *entryLock) TryLock() bool {
+	l.init()
+	select {
+	case l.ch <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Unlock releases the lock.
+func (l *entryLock) Unlock() { <-l.ch }

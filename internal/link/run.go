@@ -28,8 +28,14 @@ func (p *Process) Run(ctx context.Context) (int, error) {
 	}
 	main := p.main.instance
 	status, err := p.run(context.WithValue(ctx, guestKey{}, p), main)
+	if errors.Is(err, ErrNoEntry) {
+		return 0, err // nothing ran: the process is as it was
+	}
 	if err != nil {
 		return 0, p.guestFailed(ctx, err)
+	}
+	if p.dead != nil {
+		return 0, p.usable() // a callback's trap killed it
 	}
 	if p.exited {
 		// The program ended (its exit handlers ran, stdio is flushed);

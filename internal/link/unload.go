@@ -360,6 +360,16 @@ func (p *Process) closeObject(ctx context.Context, o *object) {
 					break
 				}
 			}
+			// Slots the batch gave functions of modules that stay (a
+			// plugin took the address of the main's printf, or called a
+			// merged library's function): a fork, which replays only
+			// live batches, must still fill them.
+			for _, f := range b.fills {
+				if f.def == nil || f.def.state != stateClosed {
+					p.lateFills = append(p.lateFills, f)
+				}
+			}
+			b.fills = nil
 		}
 	}
 	for i := 0; i < len(p.lateFills); i++ {
