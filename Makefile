@@ -9,7 +9,8 @@ help:
 	@echo "make help            list these targets"
 	@echo "make fixtures        rebuild every binary fixture under testdata/ from its sources"
 	@echo "make fixtures-check  rebuild, then fail if anything under testdata/ differs from git (CI)"
-	@echo "make stress          the memory-ownership stress, longer and with more seeds (CI)"
+	@echo "make stress          the memory-ownership stress, longer and with more seeds, and the"
+	@echo "                     consequence tests of forks, slots and embedding hosts (CI)"
 	@echo "make bench           the start-up benchmark table and plot (bench/README.md)"
 	@echo "make realworld       zlib, Lua, SQLite and tinyxml2 from Debian's sources under wasmdl"
 	@echo "                     versus native"
@@ -40,9 +41,12 @@ fixtures-check: fixtures
 # test run: every byte of every heap block, grown page and library checked.
 # It takes about 70 s on a busy 2-core machine (26-28 minutes while wasmdl
 # run compiled guest code with wazero's context checks); the timeout only
-# guards against a hang.
+# guards against a hang. Then every consequence test of forks, table slots
+# and embedding hosts, including those the race detector makes too long for
+# the default test command (longUnderRace): about a minute.
 stress:
 	go test ./cmd/wasmdl -run TestMemoryStress -count=1 -timeout 20m -stress.iterations 12000 -stress.seeds 3
+	go test . -run 'Hazard' -count=1 -timeout 20m
 
 # Builds the N-library benchmark programs and prints the whole-process
 # start-up table (bench/run.sh; see bench/README.md).

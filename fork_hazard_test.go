@@ -243,6 +243,7 @@ func stressLinker(t *testing.T, variant string, merge bool) *wasmdl.Linker {
 // goroutines: each checks every byte it owns, so a page shared between
 // them, or one the copy-on-write mapping lost, stops it with status 1.
 func TestForkHazardConcurrentStress(t *testing.T) {
+	longUnderRace(t)
 	lazy20, pie20, noalloc := stressCases(t)
 	type run struct {
 		sc    stressCase
@@ -734,6 +735,7 @@ func hzRun(p *wasmdl.Process, out *bytes.Buffer) hzOutcome {
 // the same status, and that must be what Linux printed (expected.stdout,
 // expected.exit).
 func TestForkHazardRunMatchesFresh(t *testing.T) {
+	longUnderRace(t)
 	ctx := context.Background()
 	fixtures := hzFixtures(t)
 	for _, m := range hzModes {
@@ -902,6 +904,7 @@ func TestForkHazardLaunchRecord(t *testing.T) {
 // pages must come out of the run untouched (they are the host's, never
 // the program's heap).
 func TestForkHazardHostGrownMemory(t *testing.T) {
+	longUnderRace(t)
 	ctx := context.Background()
 	lazy20, pie20, noalloc := stressCases(t)
 	type run struct {

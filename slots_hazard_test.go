@@ -217,6 +217,7 @@ func shFixtures(t *testing.T) []string {
 // function, stable, the same in a fork as where it was first asked, and the
 // call gives what the same call gives with separate instances.
 func TestSlotsHazardLookupEveryLibraryFunction(t *testing.T) {
+	longUnderRace(t)
 	ctx := context.Background()
 	total := 0
 	for _, dir := range shFixtures(t) {
@@ -370,6 +371,7 @@ func shModuleFuncs(t *testing.T, l *wasmdl.Linker, mainPath string) (libs []stri
 // function's, the same in a fork, and calling it in a fork gives what
 // separate instances give.
 func TestSlotsHazardLookupThroughHandles(t *testing.T) {
+	longUnderRace(t)
 	ctx := context.Background()
 	for _, dir := range shFixtures(t) {
 		t.Run(filepath.Base(filepath.Dir(dir))+"/"+filepath.Base(dir), func(t *testing.T) {
@@ -1227,6 +1229,7 @@ func TestSlotsHazardConcurrentForks(t *testing.T) {
 // function its startup libraries export (giving them their slots in an
 // order of its own): the program must print what Linux printed.
 func TestSlotsHazardRunAfterLookups(t *testing.T) {
+	longUnderRace(t)
 	ctx := context.Background()
 	for _, dir := range shFixtures(t) {
 		want, err := os.ReadFile(filepath.Join(dir, "expected.stdout"))
