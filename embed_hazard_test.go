@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -1519,10 +1520,17 @@ func TestEmbedArgumentConversion(t *testing.T) {
 	if got, err := ehCall1(ctx, apply, 10); err != nil || got != 101 {
 		t.Fatalf("after the refused calls (nothing may have run): %d, %v", got, err)
 	}
-	// int is accepted for an i32 (documented); a value outside int32 is
-	// truncated without a word: report it.
-	if got, err := ehCall1(ctx, apply, int(1)<<32+10); err == nil {
-		t.Logf("hazard: plugin_apply(int(1<<32 + 10)) was run as plugin_apply(10) = %d: an int outside int32 is truncated silently (int64 is refused)", got)
+	// An int is accepted for an i32 when it fits in 32 bits (signed or
+	// not); one that does not is refused, not truncated.
+	for _, big := range []any{int(1)<<32 + 10, int(math.MinInt32) - 1, uint(1) << 33} {
+		if got, err := ehCall1(ctx, apply, big); err == nil {
+			t.Errorf("plugin_apply(%v) ran (= %d): a value outside 32 bits was truncated", big, got)
+		}
+	}
+	if got, err := ehCall1(ctx, apply, int(math.MaxUint32)); err != nil {
+		t.Errorf("plugin_apply(MaxUint32) refused: %v", err)
+	} else if got2, _ := ehCall1(ctx, apply, int32(-1)); got2 != got+1 {
+		t.Errorf("plugin_apply(MaxUint32) = %d and plugin_apply(-1) = %d: not the same argument", got, got2)
 	}
 }
 

@@ -216,7 +216,7 @@ func (s *Symbol) Signature() (params, results []api.ValueType) {
 
 // Call calls the function with Go values and returns its results as Go
 // values. Each argument is converted to its parameter's type: an i32 takes
-// int32, uint32, int, uint, uintptr or bool; an i64 int64, uint64, int,
+// int32, uint32, bool, or an int, uint or uintptr that fits in 32 bits; an i64 int64, uint64, int,
 // uint or uintptr; f32 and f64 any Go float or integer. Results come back
 // as int32, int64, float32 or float64. A wrong number or kind of argument
 // is an error and nothing runs; so is a symbol that is data, or whose
@@ -251,17 +251,18 @@ func (s *Symbol) Call(ctx context.Context, args ...any) ([]any, error) {
 func encodeArg(t api.ValueType, a any) (uint64, error) {
 	var i int64
 	var isInt bool
+	fits32 := true // an int, uint or uintptr given for an i32 must fit in 32 bits, signed or not
 	switch v := a.(type) {
 	case int32:
 		i, isInt = int64(v), true
 	case uint32:
 		i, isInt = int64(v), true
 	case int:
-		i, isInt = int64(v), true
+		i, isInt, fits32 = int64(v), true, int64(v) >= math.MinInt32 && int64(v) <= math.MaxUint32
 	case uint:
-		i, isInt = int64(v), true
+		i, isInt, fits32 = int64(v), true, uint64(v) <= math.MaxUint32
 	case uintptr:
-		i, isInt = int64(v), true
+		i, isInt, fits32 = int64(v), true, uint64(v) <= math.MaxUint32
 	case int64:
 		i, isInt = v, t != api.ValueTypeI32
 	case uint64:
@@ -289,6 +290,9 @@ func encodeArg(t api.ValueType, a any) (uint64, error) {
 	if isInt {
 		switch t {
 		case api.ValueTypeI32:
+			if !fits32 {
+				return 0, fmt.Errorf("%v does not fit in an i32", a)
+			}
 			return uint64(uint32(i)), nil
 		case api.ValueTypeI64:
 			return uint64(i), nil
