@@ -130,7 +130,7 @@ func (l *Linker) hostFuncs() []hostFunc {
 		fs = append(fs, hostFunc{name: h.Name, params: h.Params, results: h.Results,
 			fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
 				if p == nil {
-					panic(fmt.Errorf("%s called from a module wasmdl did not load", h.Name))
+					panic(fmt.Errorf("%s called from a module that is not loaded (dlclose unloaded it, or wasmdl never loaded it)", h.Name))
 				}
 				hc := &hostCall{p: p}
 				p.hostDepth.Add(1)
@@ -182,7 +182,7 @@ func (l *Linker) instantiateHosts(ctx context.Context) error {
 			b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
 				p := l.processOf(caller)
 				if p == nil {
-					panic(fmt.Errorf("%s called from a module wasmdl did not load", h.name))
+					panic(fmt.Errorf("%s called from a module that is not loaded (dlclose unloaded it, or wasmdl never loaded it)", h.name))
 				}
 				// An i32 argument: wazero leaves the upper half of its
 				// stack slot undefined.
