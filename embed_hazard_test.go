@@ -512,14 +512,20 @@ func TestEmbedCloseReleasesHostWait(t *testing.T) {
 	start := time.Now()
 	closed := make(chan struct{})
 	go func() { p.Close(ctx); close(closed) }()
+	// Close waits for host code (the writer) to return: nothing can
+	// interrupt Go code. Once the writer returns, Close completes and
+	// the process refuses everything.
+	time.Sleep(100 * time.Millisecond)
+	close(w.release)
 	select {
 	case <-closed:
-	case <-time.After(500 * time.Millisecond):
-		t.Logf("hazard: Close waits for a stdout writer that blocks (here until released): a process writing to a stalled connection cannot be closed")
+	case <-time.After(3 * time.Second):
+		t.Fatal("Close did not return after the blocked writer did")
 	}
-	close(w.release)
-	<-closed
 	t.Logf("Close returned %v after it was called", time.Since(start))
+	if _, err := hello.Call(ctx); !errors.Is(err, wasmdl.ErrClosed) {
+		t.Errorf("a call after Close: %v, want ErrClosed", err)
+	}
 }
 
 type ehBlockingWriter struct{ release chan struct{} }
