@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 
 	"github.com/wasmdl/wasmdl/internal/wasmedit"
 	"github.com/wasmdl/wasmdl/wasmfile"
@@ -389,11 +390,13 @@ func (p *Process) callsThroughSlots(b *batch, o *object) ([]byte, string, error)
 		fns = append(fns, fn)
 	}
 	slices.Sort(fns)
-	key := o.codeKey + "/slotcalls"
+	k := append(make([]byte, 0, len(o.codeKey)+16+12*len(fns)), o.codeKey...)
+	k = append(k, "/slotcalls"...)
 	for _, fn := range fns {
-		key += fmt.Sprintf(":%d@%d", fn, slots[fn])
+		k = strconv.AppendUint(append(k, ':'), uint64(fn), 10)
+		k = strconv.AppendUint(append(k, '@'), uint64(slots[fn]), 10)
 	}
-	key = contentKey([]byte(key))
+	key := contentKey(k)
 	data, err := p.l.rewritten(key, func() ([]byte, error) { return wasmedit.CallsThroughSlots(o.code, 0, slots) })
 	return data, key, err
 }
