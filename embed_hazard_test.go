@@ -1717,3 +1717,26 @@ func ehOpen(t testing.TB, p *wasmdl.Process, name string, flags wasmdl.Flags) *w
 	}
 	return lib
 }
+
+// TestEmbedOpenAfterLinkerClose: once its Linker is closed, a process
+// loads no more libraries (they would compile into caches nobody frees),
+// and says why; what it loaded before still runs.
+func TestEmbedOpenAfterLinkerClose(t *testing.T) {
+	ctx := context.Background()
+	l := wasmdl.NewLinker(newRuntime(t), wasmdl.NewConfig().WithSearchPath(ehPluginDir))
+	p, err := l.LoadEmpty(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	apply := ehLookup(t, ehOpen(t, p, "libplugin.so", wasmdl.Now), "plugin_apply")
+	if err := l.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Open(ctx, "libgreet.so", wasmdl.Now); !errors.Is(err, wasmdl.ErrClosed) || !strings.Contains(err.Error(), "libgreet.so") {
+		t.Errorf("Open after the Linker closed: %v, want ErrClosed naming the library", err)
+	}
+	if got, err := ehCall1(ctx, apply, 10); err != nil || got != 101 {
+		t.Errorf("plugin_apply(10) after the Linker closed = %d, %v", got, err)
+	}
+}

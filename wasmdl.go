@@ -101,8 +101,9 @@ func (l *Linker) LoadEmpty(ctx context.Context, opts ...Option) (*Process, error
 	return p, nil
 }
 
-// Close releases the compiled modules the Linker cached; later loads fail
-// with [ErrClosed]. Close the Linker's processes first.
+// Close releases the compiled modules the Linker cached; later loads, and
+// libraries opened later in its processes, fail with [ErrClosed]. Close the
+// Linker's processes first.
 func (l *Linker) Close(ctx context.Context) error { return l.l.Close(ctx) }
 
 // Deps resolves the main module's dependency tree with the same search

@@ -394,6 +394,10 @@ func (p *Process) open(ctx context.Context, name string, flags uint32, requester
 	if err := checkMode(flags); err != nil {
 		return nil, err
 	}
+	if p.l.closed.Load() {
+		// Its caches are gone: a library compiled now would never be freed.
+		return nil, fmt.Errorf("%s: linker: %w", name, ErrClosed)
+	}
 	if err := p.materialize(); err != nil {
 		return nil, err
 	}
