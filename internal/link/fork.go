@@ -121,8 +121,8 @@ func (p *Process) memoryImage() (*mmapmem.Image, error) {
 // every batch is merged, no instantiation writes memory (a merged module's
 // data is passive), and the image is mapped as soon as the memory exists,
 // before the loader writes to it: the fork's few writes then copy a page
-// of the image instead of faulting in fresh pages (huge ones, with
-// transparent huge pages) that the image would replace.
+// of the image instead of faulting in fresh pages that the image would
+// replace (a page's first touch is the dearest fault there is).
 type memoryLoad struct {
 	img   *mmapmem.Image
 	early bool // every batch is merged

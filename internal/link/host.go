@@ -130,7 +130,7 @@ func (l *Linker) hostFuncs() []hostFunc {
 		fs = append(fs, hostFunc{name: h.Name, params: h.Params, results: h.Results,
 			fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
 				if p == nil {
-					panic(fmt.Errorf("%s called from a module that is not loaded (dlclose unloaded it, or wasmdl never loaded it)", h.Name))
+					panic(callerNotLoaded(h.Name))
 				}
 				hc := &hostCall{p: p}
 				p.hostDepth.Add(1)
@@ -144,6 +144,13 @@ func (l *Linker) hostFuncs() []hostFunc {
 			}})
 	}
 	return fs
+}
+
+// callerNotLoaded is the trap of a host function called from a module that
+// belongs to no process: one dlclose unloaded while its code still ran, or
+// one wasmdl never loaded.
+func callerNotLoaded(name string) error {
+	return fmt.Errorf("%s called from a module that is not loaded (dlclose unloaded it, or wasmdl never loaded it)", name)
 }
 
 // checkHostFuncs refuses host functions whose names wasmdl uses itself or
@@ -182,7 +189,7 @@ func (l *Linker) instantiateHosts(ctx context.Context) error {
 			b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
 				p := l.processOf(caller)
 				if p == nil {
-					panic(fmt.Errorf("%s called from a module that is not loaded (dlclose unloaded it, or wasmdl never loaded it)", h.name))
+					panic(callerNotLoaded(h.name))
 				}
 				// An i32 argument: wazero leaves the upper half of its
 				// stack slot undefined.

@@ -63,7 +63,7 @@ func (l *Linker) libdlFuncs() []hostFunc {
 		return hostFunc{name: name, params: params, results: results, byObject: fn,
 			fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
 				if p == nil {
-					panic(fmt.Errorf("%s called from a module that is not loaded (dlclose unloaded it, or wasmdl never loaded it)", name))
+					panic(callerNotLoaded(name))
 				}
 				fn(ctx, p, p.objectOf(caller), stack)
 			}}
@@ -88,7 +88,7 @@ func (l *Linker) libdlFuncs() []hostFunc {
 		}),
 		{name: hostExitRunner, params: []api.ValueType{i32}, fn: func(ctx context.Context, p *Process, caller api.Module, stack []uint64) {
 			if p == nil {
-				panic(fmt.Errorf("%s called from a module that is not loaded (dlclose unloaded it, or wasmdl never loaded it)", hostExitRunner))
+				panic(callerNotLoaded(hostExitRunner))
 			}
 			p.runDelegatedExit(ctx, uint32(stack[0]))
 		}},

@@ -4,10 +4,11 @@ import "github.com/tetratelabs/wazero/api"
 
 // guardedMemory is the process's memory as the host sees it: every access
 // checks, under the process's memLife lock, that the memory still exists
-// (Close unmaps it), and every one that may write is counted, so that
-// Fork knows its image of the memory is out of date (fork.go). It embeds the memory for the parts of api.Memory no
-// one outside wazero calls, and for ReadByte and WriteByte, whose names go
-// vet reserves for io.ByteReader's signature: those two are not guarded.
+// (Close unmaps it), and every one that may write is counted, so that Fork
+// knows its image of the memory is out of date (fork.go). It embeds the
+// memory for the parts of api.Memory no one outside wazero calls, and for
+// ReadByte and WriteByte, whose names go vet reserves for io.ByteReader's
+// signature: those two are not guarded.
 type guardedMemory struct {
 	api.Memory
 	p *Process
@@ -23,6 +24,12 @@ func (m *guardedMemory) with(fn func(api.Memory) bool) bool {
 	return fn(m.Memory)
 }
 
+// write is with for an access that may write, counted once it is done.
+func (m *guardedMemory) write(fn func(api.Memory) bool) bool {
+	defer m.p.hostWrites.Add(1)
+	return m.with(fn)
+}
+
 func (m *guardedMemory) Size() uint32 {
 	var n uint32
 	m.with(func(mem api.Memory) bool { n = mem.Size(); return true })
@@ -30,8 +37,7 @@ func (m *guardedMemory) Size() uint32 {
 }
 
 func (m *guardedMemory) Grow(delta uint32) (prev uint32, ok bool) {
-	defer m.p.hostWrites.Add(1)
-	m.with(func(mem api.Memory) bool {
+	m.write(func(mem api.Memory) bool {
 		if prev, ok = mem.Grow(delta); ok {
 			m.p.hostGrew(mem, prev, delta)
 		}
@@ -67,42 +73,34 @@ func (m *guardedMemory) ReadFloat64Le(off uint32) (v float64, ok bool) {
 
 // Read's slice is the memory itself, which the host may write through.
 func (m *guardedMemory) Read(off, n uint32) (v []byte, ok bool) {
-	defer m.p.hostWrites.Add(1)
-	m.with(func(mem api.Memory) bool { v, ok = mem.Read(off, n); return ok })
+	m.write(func(mem api.Memory) bool { v, ok = mem.Read(off, n); return ok })
 	return v, ok
 }
 
 func (m *guardedMemory) WriteUint16Le(off uint32, v uint16) bool {
-	defer m.p.hostWrites.Add(1)
-	return m.with(func(mem api.Memory) bool { return mem.WriteUint16Le(off, v) })
+	return m.write(func(mem api.Memory) bool { return mem.WriteUint16Le(off, v) })
 }
 
 func (m *guardedMemory) WriteUint32Le(off, v uint32) bool {
-	defer m.p.hostWrites.Add(1)
-	return m.with(func(mem api.Memory) bool { return mem.WriteUint32Le(off, v) })
+	return m.write(func(mem api.Memory) bool { return mem.WriteUint32Le(off, v) })
 }
 
 func (m *guardedMemory) WriteFloat32Le(off uint32, v float32) bool {
-	defer m.p.hostWrites.Add(1)
-	return m.with(func(mem api.Memory) bool { return mem.WriteFloat32Le(off, v) })
+	return m.write(func(mem api.Memory) bool { return mem.WriteFloat32Le(off, v) })
 }
 
 func (m *guardedMemory) WriteUint64Le(off uint32, v uint64) bool {
-	defer m.p.hostWrites.Add(1)
-	return m.with(func(mem api.Memory) bool { return mem.WriteUint64Le(off, v) })
+	return m.write(func(mem api.Memory) bool { return mem.WriteUint64Le(off, v) })
 }
 
 func (m *guardedMemory) WriteFloat64Le(off uint32, v float64) bool {
-	defer m.p.hostWrites.Add(1)
-	return m.with(func(mem api.Memory) bool { return mem.WriteFloat64Le(off, v) })
+	return m.write(func(mem api.Memory) bool { return mem.WriteFloat64Le(off, v) })
 }
 
 func (m *guardedMemory) Write(off uint32, v []byte) bool {
-	defer m.p.hostWrites.Add(1)
-	return m.with(func(mem api.Memory) bool { return mem.Write(off, v) })
+	return m.write(func(mem api.Memory) bool { return mem.Write(off, v) })
 }
 
 func (m *guardedMemory) WriteString(off uint32, v string) bool {
-	defer m.p.hostWrites.Add(1)
-	return m.with(func(mem api.Memory) bool { return mem.WriteString(off, v) })
+	return m.write(func(mem api.Memory) bool { return mem.WriteString(off, v) })
 }
