@@ -110,11 +110,11 @@ func (p *Process) enter(ctx context.Context) (context.Context, func(), error) {
 		return nil, nil, err
 	}
 	p.entries++
-	ctx, cancel := context.WithCancelCause(ctx)
-	stop := context.AfterFunc(p.life, func() { cancel(fmt.Errorf("process: %w", ErrClosed)) })
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(p.life, cancel)
 	return ctx, func() {
 		stop()
-		cancel(nil)
+		cancel()
 		if p.closePending {
 			p.closeLocked(context.WithoutCancel(ctx))
 		}
@@ -135,13 +135,18 @@ func (p *Process) usable() error {
 
 // guestFailed records that guest code did not return normally and returns
 // the error to report: a cancelled context is reported as the context's
-// error, not as the exit status wazero uses for it.
+// error (ErrClosed when Close ended the process's life), not as the exit
+// status wazero uses for it.
 func (p *Process) guestFailed(ctx context.Context, err error) error {
 	var ee *sys.ExitError
 	if errors.As(err, &ee) {
 		switch ee.ExitCode() {
 		case sys.ExitCodeContextCanceled, sys.ExitCodeDeadlineExceeded:
-			if cerr := context.Cause(ctx); cerr != nil {
+			cerr := context.Cause(ctx)
+			if p.life.Err() != nil {
+				cerr = fmt.Errorf("process: %w", ErrClosed) // Close stopped it
+			}
+			if cerr != nil {
 				stopped := fmt.Errorf("%w (stopped while running guest code)", cerr)
 				if ce, ok := err.(*CallError); ok {
 					err = &CallError{Module: ce.Module, Func: ce.Func, Err: stopped}
