@@ -32,6 +32,7 @@ type Config struct {
 	maxModules  int
 	topics      map[string]bool
 	separate    bool
+	runOnly     bool
 	cacheDir    string
 }
 
@@ -127,6 +128,20 @@ func (c Config) WithModuleLimit(n int) Config {
 // is slower.
 func (c Config) WithMerge(enabled bool) Config {
 	c.separate = !enabled
+	return c
+}
+
+// WithRunOnly promises that the host only runs the programs of this
+// Linker: it calls [Process.Run] (and may Fork, Close, read Memory and
+// Layout) but never looks symbols up or opens libraries, so
+// [Process.Lookup] and [Process.Open] fail with [ErrRunOnly]. A program
+// none of whose modules imports dlopen or dlsym can then never name a
+// function again once loaded, and the merged program (see
+// [Config.WithMerge]) keeps only what it can reach, as a static link with
+// --gc-sections does: it is smaller to compile, cache and load. wasmdl run
+// uses it. A program that imports dlopen or dlsym runs as without it.
+func (c Config) WithRunOnly() Config {
+	c.runOnly = true
 	return c
 }
 

@@ -50,6 +50,7 @@ func NewLinker(rt wazero.Runtime, cfg Config) *Linker {
 		StackSize: cfg.stackSize, MaxMemoryPages: cfg.maxPages,
 		Debug: cfg.debug, DebugTopics: cfg.topics, Logger: cfg.logger,
 		Separate: cfg.separate, CacheDir: cfg.cacheDir, MaxObjects: cfg.maxModules,
+		RunOnly: cfg.runOnly,
 	}
 	w := &Linker{cfg: cfg}
 	for _, h := range cfg.hostFuncs {

@@ -450,10 +450,15 @@ func loadSmallest(b *testing.B) (*program, *wasmdl.Process) {
 // loadFor loads program p into a process, on a runtime of its own, that
 // lives until the benchmark (or sub-benchmark) ends.
 func loadFor(b *testing.B, p *program) *wasmdl.Process {
+	return loadForWith(b, p, wasmdl.NewConfig())
+}
+
+// loadForWith is loadFor with a Linker made from cfg.
+func loadForWith(b *testing.B, p *program, cfg wasmdl.Config) *wasmdl.Process {
 	ctx := context.Background()
 	rt := newRuntime(ctx)
 	b.Cleanup(func() { rt.Close(ctx) })
-	proc, err := newLinker(rt, p, io.Discard).load(ctx, p.main)
+	proc, err := newLinkerWith(rt, p, io.Discard, cfg).load(ctx, p.main)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -573,13 +578,26 @@ func BenchmarkMemory(b *testing.B) {
 // BenchmarkFork: Process.Fork of the N=100 program once loaded (its
 // constructors run), with 1 MiB and with 64 MiB of memory: the fork's cost
 // must not grow with the memory (it is mapped copy-on-write). Target: 50 us.
-// Reports us/fork (the fork alone; ns/op includes closing the child).
+// Reports us/fork (the fork alone; ns/op includes closing the child). The
+// runonly case is a server that only runs the program in each fork
+// (Config.WithRunOnly): the merged program then holds only the table slots
+// the program itself uses, which a fork's instantiation fills again.
 func BenchmarkFork(b *testing.B) {
 	p := need(b, 100)
-	for _, mib := range []uint32{1, 64} {
-		b.Run(fmt.Sprintf("memory=%dMiB", mib), func(b *testing.B) {
+	cases := []struct {
+		name    string
+		mib     uint32
+		runOnly bool
+	}{{"memory=1MiB", 1, false}, {"memory=64MiB", 64, false}, {"runonly/memory=1MiB", 1, true}}
+	for _, bc := range cases {
+		mib := bc.mib
+		b.Run(bc.name, func(b *testing.B) {
 			ctx := context.Background()
-			proc := loadFor(b, p)
+			cfg := wasmdl.NewConfig()
+			if bc.runOnly {
+				cfg = cfg.WithRunOnly()
+			}
+			proc := loadForWith(b, p, cfg)
 			mem := proc.Memory()
 			if have := mem.Size() >> 20; have < mib {
 				mem.Grow((mib - have) * 16)

@@ -194,7 +194,9 @@ func runIn(dir string, args []string, stdout, stderr io.Writer) int {
 	if dir != "" {
 		cfg = cfg.WithDir(dir)
 	}
-	cfg = cfg.WithSearchPath(libDirs...).WithPreload(preload...).WithMerge(!*separate).WithCacheDir(*cacheDir)
+	// The command only runs the program: a program that cannot dlopen or
+	// dlsym loads without the functions it can never call.
+	cfg = cfg.WithSearchPath(libDirs...).WithPreload(preload...).WithMerge(!*separate).WithCacheDir(*cacheDir).WithRunOnly()
 	if lp := os.Getenv("WASMDL_LIBRARY_PATH"); lp != "" {
 		cfg = cfg.WithLibraryPath(search.SplitPathList(lp)...)
 	}

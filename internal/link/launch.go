@@ -81,7 +81,7 @@ func (p *Process) launchKey(main *object) string {
 	l := p.l
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", launchVersion, mergeCacheVersion, main.path, main.info.key, l.cfg.Root)
-	fmt.Fprintf(h, "cwd=%s\x00stack=%d\x00pages=%d\x00maxfile=%d\x00", l.cfg.Cwd, l.cfg.stackSize(), l.cfg.maxPages(), l.cfg.MaxFileSize)
+	fmt.Fprintf(h, "cwd=%s\x00stack=%d\x00pages=%d\x00maxfile=%d\x00runonly=%t\x00", l.cfg.Cwd, l.cfg.stackSize(), l.cfg.maxPages(), l.cfg.MaxFileSize, l.cfg.RunOnly)
 	for _, list := range [][]string{l.cfg.SearchPaths, l.cfg.EnvPaths, l.cfg.Preload} {
 		fmt.Fprintf(h, "%d\x00", len(list))
 		for _, s := range list {

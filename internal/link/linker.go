@@ -50,6 +50,10 @@ type Config struct {
 	// HostFuncs are functions the host gives guests: an env function
 	// import no module defines binds to the one of its name.
 	HostFuncs []HostFunc
+	// RunOnly: the host never looks symbols up or opens libraries in the
+	// processes (Lookup and Open fail with ErrRunOnly), so a program that
+	// cannot dlopen or dlsym is a closed world (deadfuncs.go).
+	RunOnly bool
 }
 
 // HostFunc is a Go function guests may import from env.

@@ -159,6 +159,16 @@ type merger struct {
 	// defines and exports.
 	sharedGlobals []sharedGlobal
 	hostFns       map[string]bool
+
+	// Relocations applied by the merge (prereloc.go): the candidates'
+	// relocation functions by merged index (nil once something else calls
+	// one), the active data segments by offset with the running maximum of
+	// their ends, and the segments as the relocations left them.
+	relocs       map[uint32]*mergeComp
+	segs         []dataSeg
+	maxEnd       []uint64
+	patched      map[uint32][]byte
+	preRelocated int
 }
 
 // planMerged makes b, the first batch, one module, from the cache of
@@ -175,9 +185,11 @@ func (p *Process) planMerged(b *batch, h *hub, renames map[*object]map[int][2]st
 	// time proportional to functions times exports on a module's first
 	// trap or exit), so every function a library defines gets its table
 	// slot now: that is how later batches and the host reach it. (Should
-	// the merge refuse later on, these slots simply stay filled.)
+	// the merge refuse later on, these slots simply stay filled.) In a
+	// closed world nothing will reach them by name (deadfuncs.go).
+	closed := p.closedWorld(b)
 	for _, o := range b.objects {
-		if !o.isMain {
+		if !o.isMain && !closed {
 			for _, name := range o.info.funcSymbols() {
 				p.canonicalSlot(b, o, name)
 			}
@@ -190,7 +202,7 @@ func (p *Process) planMerged(b *batch, h *hub, renames map[*object]map[int][2]st
 	data, cached := p.l.cachedMerge(key)
 	if !cached {
 		var err error
-		if data, err = p.mergeBatch(b, h, renames); err != nil {
+		if data, err = p.mergeBatch(b, h, renames, closed); err != nil {
 			var refusal *mergeRefusal
 			if errors.As(err, &refusal) {
 				p.debugf("merge", "%v", err)
@@ -217,7 +229,7 @@ func (p *Process) planMerged(b *batch, h *hub, renames map[*object]map[int][2]st
 // same decisions the separate instances would be linked by), and h holds
 // the hub items those decisions refer to. It returns the module and the
 // export prefix of each object of b.objects.
-func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]string) ([]byte, error) {
+func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]string, closed bool) ([]byte, error) {
 	mg := &merger{p: p, b: b, byObj: map[*object]*mergeComp{}, imports: map[string]uint32{},
 		extraBy: map[string]uint32{}, shared: map[string]uint32{}, weakImp: -1, memorySize: -1, hostFns: p.l.callerAware()}
 	for _, o := range b.objects {
@@ -248,6 +260,7 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 		return nil, err
 	}
 	mg.interpose()
+	mg.relocCandidates()
 	if err := mg.defineGlobals(); err != nil {
 		return nil, err
 	}
@@ -259,6 +272,9 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 	}
 	if err := mg.initFunc(step); err != nil {
 		return nil, err
+	}
+	if mg.preRelocated > 0 {
+		p.debugf("merge", "data relocations of %d modules applied when merging", mg.preRelocated)
 	}
 	if err := mg.segments(); err != nil {
 		return nil, err
@@ -285,6 +301,9 @@ func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]st
 		if g.typ.Mutable && !exported[idx] && idx != step {
 			mg.m.Export(fmt.Sprintf("%s%d", mergedGlobal, idx), wasmfile.KindGlobal, idx)
 		}
+	}
+	if closed {
+		return mg.dropUnreachable(mg.m.Bytes())
 	}
 	return mg.m.Bytes(), nil
 }
@@ -868,6 +887,7 @@ func (mg *merger) rewrite(out []byte, c *mergeComp, j int) ([]byte, error) {
 			if to, ok := c.callTo[uint32(in.Imm)]; ok && op != wasmfile.OpRefFunc {
 				target = to
 			}
+			mg.noteCall(target)
 			enc = wasmfile.AppendU32(append(enc, byte(op)), target)
 		case wasmfile.OpMemorySize:
 			if in.Imm != 0 || mg.memorySize < 0 {
@@ -1024,6 +1044,11 @@ func (mg *merger) initFunc(step uint32) error {
 		if int(fi) >= len(c.funcs) {
 			return refuse("%s: function %d out of range", st.o.name, fi)
 		}
+		if st.fn == wasmfile.NameApplyDataRelocs {
+			if err := mg.preRelocate(c, c.funcs[fi]); err != nil {
+				return err
+			}
+		}
 		body = wasmgen.I32Const(body, int32(i))
 		body = wasmgen.GlobalSet(body, step)
 		if st.arg >= 0 {
@@ -1151,7 +1176,11 @@ func (mg *merger) segments() error {
 			mg.m.Elem(enc)
 		}
 		for d := range c.f.Data {
-			mg.m.PassiveData(c.f.Data[d].Bytes())
+			data, ok := mg.patched[c.dataBase+uint32(d)]
+			if !ok {
+				data = c.f.Data[d].Bytes()
+			}
+			mg.m.PassiveData(data)
 		}
 	}
 	mg.m.WithDataCount() // for the initialiser's memory.init
@@ -1241,7 +1270,7 @@ func (mg *merger) exports(step uint32) error {
 // out is ignored and rebuilt.
 
 // mergeCacheVersion changes whenever the merge's output would.
-const mergeCacheVersion = "wasmdl-merged-8"
+const mergeCacheVersion = "wasmdl-merged-9"
 
 func (l *Linker) mergeCachePath(key string) string {
 	if l.cfg.CacheDir == "" || key == "" {

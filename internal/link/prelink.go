@@ -86,7 +86,7 @@ type fillPlan struct {
 // layout. The same key means the same plan.
 func (l *Linker) prelinkKey(b *batch) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "stack=%d pages=%d roots=%d\x00", l.cfg.stackSize(), l.cfg.maxPages(), len(b.roots))
+	fmt.Fprintf(h, "stack=%d pages=%d roots=%d runonly=%t\x00", l.cfg.stackSize(), l.cfg.maxPages(), len(b.roots), l.cfg.RunOnly)
 	index := map[*object]int{}
 	for i, o := range b.objects {
 		index[o] = i

@@ -166,6 +166,9 @@ func (p *Process) guestFailed(ctx context.Context, err error) error {
 // it was loaded under. A trap or exit in a constructor kills the process;
 // any other failure leaves it as it was.
 func (p *Process) Open(ctx context.Context, name string, flags uint32) (int, string, error) {
+	if p.l.cfg.RunOnly {
+		return 0, "", ErrRunOnly
+	}
 	ctx, leave, err := p.enter(ctx)
 	if err != nil {
 		return 0, "", err
@@ -185,6 +188,9 @@ func (p *Process) Open(ctx context.Context, name string, flags uint32) (int, str
 // Lookup is dlsym for Go hosts: id is a library from Open, or -1 for the
 // global scope (RTLD_DEFAULT).
 func (p *Process) Lookup(ctx context.Context, id int, name string) (*Sym, error) {
+	if p.l.cfg.RunOnly {
+		return nil, fmt.Errorf("%s: %w", name, ErrRunOnly)
+	}
 	ctx, leave, err := p.enter(ctx)
 	if err != nil {
 		return nil, err

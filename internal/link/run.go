@@ -171,6 +171,10 @@ func (p *Process) writeArgv() (uint32, error) {
 	return base, nil
 }
 
+// ErrRunOnly is the error of Lookup and Open in a process of a Linker
+// configured to only run programs (Config.RunOnly).
+var ErrRunOnly = errors.New("the linker only runs programs: no lookups or opens by the host")
+
 // ErrNoEntry means the main module exports no entry point wasmdl knows.
 var ErrNoEntry = errors.New("no entry point: exports none of _start, __main_void, __main_argc_argv, main")
 

@@ -153,6 +153,23 @@ func (m *Module) RawFunc(t wasmfile.FuncType, body []byte) uint32 {
 	return m.nFuncImp + uint32(len(m.funcs)) - 1
 }
 
+// FuncBody is the encoded body (local declarations, code, final end) of
+// defined function idx, or nil if idx is not a defined function.
+func (m *Module) FuncBody(idx uint32) []byte {
+	if idx < m.nFuncImp || idx-m.nFuncImp >= uint32(len(m.bodies)) {
+		return nil
+	}
+	return m.bodies[idx-m.nFuncImp]
+}
+
+// SetFuncBody replaces the body of defined function idx with an encoded
+// one (local declarations, code, final end) of the same type.
+func (m *Module) SetFuncBody(idx uint32, body []byte) {
+	if idx >= m.nFuncImp && idx-m.nFuncImp < uint32(len(m.bodies)) {
+		m.bodies[idx-m.nFuncImp] = body
+	}
+}
+
 // NumFuncs is the number of functions so far, imported and defined: the
 // index the next defined function will get.
 func (m *Module) NumFuncs() uint32 { return m.nFuncImp + uint32(len(m.funcs)) }

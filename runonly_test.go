@@ -1,0 +1,136 @@
+package wasmdl_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wasmdl/wasmdl"
+)
+
+// loadedMemory loads main from dir with cfg and returns a copy of the whole
+// memory once relocations and constructors ran, before the program's
+// entry, with the layout and the traces of the merge.
+func loadedMemory(t *testing.T, dir string, cfg wasmdl.Config) ([]byte, []wasmdl.Region, string) {
+	t.Helper()
+	ctx := context.Background()
+	var trace bytes.Buffer
+	cfg = cfg.WithSearchPath(dir).WithDebug(&trace, "merge")
+	p, err := wasmdl.NewLinker(newRuntime(t), cfg).Load(ctx, filepath.Join(dir, "main.wasm"), wasmdl.WithStdout(&bytes.Buffer{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	mem, ok := p.Memory().Read(0, p.Memory().Size())
+	if !ok {
+		t.Fatal("memory unreadable")
+	}
+	return bytes.Clone(mem), p.Layout(), trace.String()
+}
+
+// TestRelocationsAppliedWhenMerging: the merged program of a closed world
+// has its data relocations already in its data and nothing it cannot reach
+// (the traces say so), and after loading, every byte of memory (every
+// pointer each library holds to data and functions of its own, of others
+// and of the main, every table slot number in them, and everything else)
+// is the byte the same program has when each module is instantiated on its
+// own and runs its relocations itself.
+func TestRelocationsAppliedWhenMerging(t *testing.T) {
+	programs := []string{
+		"testdata/seed/pic", "testdata/link/ptrs", "testdata/link/fnptr", "testdata/link/diamond",
+		"testdata/link/calls", "testdata/link/data", "testdata/link/interpose", "testdata/link/chain50",
+		"testdata/link/libc", "testdata/link/weak", "testdata/cxx/classes", "testdata/cxx/statics",
+		"testdata/reader",
+	}
+	applied, dropped := 0, 0
+	for _, dir := range programs {
+		t.Run(strings.TrimPrefix(dir, "testdata/"), func(t *testing.T) {
+			merged, mergedLayout, trace := loadedMemory(t, dir, wasmdl.NewConfig().WithRunOnly())
+			separate, separateLayout, _ := loadedMemory(t, dir, wasmdl.NewConfig().WithMerge(false))
+			if strings.Contains(trace, "data relocations of") {
+				applied++
+			}
+			if strings.Contains(trace, "nothing can call left out") {
+				dropped++
+			}
+			// Table slots may differ: a merged program that is no closed
+			// world gives every library function its slot at once.
+			if a, b := memoryRegions(mergedLayout), memoryRegions(separateLayout); a != b {
+				t.Fatalf("layouts differ:\nmerged   %v\nseparate %v", a, b)
+			}
+			if len(merged) != len(separate) {
+				t.Fatalf("memory sizes differ: merged %d, separate %d", len(merged), len(separate))
+			}
+			if i := firstDifference(merged, separate); i >= 0 {
+				t.Fatalf("byte %#x differs: merged %#x, separate %#x (in %s)", i, merged[i], separate[i], regionOf(mergedLayout, uint64(i)))
+			}
+		})
+	}
+	// The mechanisms ran: most of these programs have relocations, some
+	// have library functions their program never calls.
+	if applied < len(programs)/2 || dropped == 0 {
+		t.Errorf("relocations applied in %d of %d programs, functions left out in %d", applied, len(programs), dropped)
+	}
+}
+
+func memoryRegions(layout []wasmdl.Region) string {
+	var out []string
+	for _, r := range layout {
+		if r.Kind != "table" {
+			out = append(out, fmt.Sprint(r))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func firstDifference(a, b []byte) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return -1
+}
+
+func regionOf(layout []wasmdl.Region, at uint64) string {
+	for _, r := range layout {
+		if r.Kind != "table" && r.Start <= at && at < r.End {
+			return r.Module + " " + r.Kind
+		}
+	}
+	return "no region"
+}
+
+// TestRunOnlyRefusesLookups: a Linker that only runs programs refuses the
+// host's Lookup and Open, with ErrRunOnly, in processes and their forks,
+// and the process still runs.
+func TestRunOnlyRefusesLookups(t *testing.T) {
+	ctx := context.Background()
+	cfg := wasmdl.NewConfig().WithSearchPath("testdata/link/calls").WithRunOnly()
+	var out bytes.Buffer
+	p, err := wasmdl.NewLinker(newRuntime(t), cfg).Load(ctx, "testdata/link/calls/main.wasm", wasmdl.WithStdout(&out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	child, err := p.Fork(ctx, wasmdl.WithStdout(&bytes.Buffer{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer child.Close(ctx)
+	for _, proc := range []*wasmdl.Process{p, child} {
+		if _, err := proc.Lookup(ctx, "three_add"); !errors.Is(err, wasmdl.ErrRunOnly) {
+			t.Errorf("Lookup: %v, want ErrRunOnly", err)
+		}
+		if _, err := proc.Open(ctx, "libone.so", wasmdl.Now); !errors.Is(err, wasmdl.ErrRunOnly) {
+			t.Errorf("Open: %v, want ErrRunOnly", err)
+		}
+	}
+	if status, err := p.Run(ctx); err != nil || status != 0 || out.Len() == 0 {
+		t.Fatalf("Run: %d, %v, output %q", status, err, out.String())
+	}
+}
