@@ -44,7 +44,7 @@ func TestRelocationsAppliedWhenMerging(t *testing.T) {
 		"testdata/seed/pic", "testdata/link/ptrs", "testdata/link/fnptr", "testdata/link/diamond",
 		"testdata/link/calls", "testdata/link/data", "testdata/link/interpose", "testdata/link/chain50",
 		"testdata/link/libc", "testdata/link/weak", "testdata/cxx/classes", "testdata/cxx/statics",
-		"testdata/reader",
+		"testdata/reader", "testdata/link/closedworld",
 	}
 	applied, dropped := 0, 0
 	for _, dir := range programs {

@@ -116,6 +116,11 @@ lib libfnleft.so fnleft.c libfncore.so
 lib libfnright.so fnright.c libfncore.so
 prog libfncore.so libfnleft.so libfnright.so
 
+at link/closedworld
+lib libcwa.so cwa.c
+lib libcwb.so cwb.c libcwa.so
+prog libcwa.so libcwb.so
+
 at link/tables
 lib libtabfns.so tabfns.c
 prog libtabfns.so
