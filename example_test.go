@@ -211,3 +211,53 @@ func ExampleProcess_Fork() {
 	// request 3: 102 103
 	// parent: 102
 }
+
+// ExampleConfig_WithRunOnly is a server that only runs a program: it loads
+// it once, with a Linker that promises never to look symbols up or open
+// libraries, and forks the loaded process for each request, with the
+// request's arguments. The program cannot dlopen or dlsym, so it was
+// merged without the functions it can never call.
+func ExampleConfig_WithRunOnly() {
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wasmdl.RuntimeConfig())
+	defer rt.Close(ctx)
+
+	cfg := wasmdl.NewConfig().WithSearchPath("testdata/link/args").WithRunOnly()
+	loaded, err := wasmdl.NewLinker(rt, cfg).Load(ctx, "testdata/link/args/main.wasm")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer loaded.Close(ctx)
+	if _, err := loaded.Lookup(ctx, "show_arg"); errors.Is(err, wasmdl.ErrRunOnly) {
+		fmt.Println("lookups refused")
+	}
+	for _, request := range []string{"alpha", "beta"} {
+		p, err := loaded.Fork(ctx, wasmdl.WithArgs("main.wasm", request, "x", "y"),
+			wasmdl.WithEnv("WASMDL_TEST_GREETING", "hi "+request), wasmdl.WithStdout(os.Stdout))
+		if err != nil {
+			log.Fatal(err)
+		}
+		status, err := p.Run(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("exit status", status)
+		p.Close(ctx)
+	}
+	// Output:
+	// lookups refused
+	// argc-1 = 3
+	// argv[1] = "alpha" (len 5)
+	// argv[2] = "x" (len 1)
+	// argv[3] = "y" (len 1)
+	// WASMDL_TEST_GREETING = hi alpha
+	// WASMDL_TEST_UNSET = (unset)
+	// exit status 0
+	// argc-1 = 3
+	// argv[1] = "beta" (len 4)
+	// argv[2] = "x" (len 1)
+	// argv[3] = "y" (len 1)
+	// WASMDL_TEST_GREETING = hi beta
+	// WASMDL_TEST_UNSET = (unset)
+	// exit status 0
+}
