@@ -37,9 +37,8 @@ var ErrDead = errors.New("the process is dead")
 // entry point (_start, __main_void, __main_argc_argv or main).
 var ErrNoEntry = link.ErrNoEntry
 
-// ErrRunOnly is wrapped by the errors of [Process.Lookup], [Process.Open]
-// and [Library.Lookup] in a process of a Linker made with
-// [Config.WithRunOnly].
+// ErrRunOnly is wrapped by the errors of [Process.Lookup] and
+// [Process.Open] in a process of a Linker made with [Config.WithRunOnly].
 var ErrRunOnly = link.ErrRunOnly
 
 // ErrSymbolLookup is wrapped by the error of [Process.Run] (or of a call)
