@@ -53,6 +53,16 @@ type relocStore struct {
 // errNotConstant says a relocation function does more than constant stores.
 var errNotConstant = errors.New("not constant stores")
 
+// Bounds on the work a library's relocation function may cause at merge
+// time (its code is the library's, so untrusted): the stores kept in
+// memory, and the segments examined for one store (data segments of a
+// batch do not overlap, so one or two are; overlapping segments are left
+// to the function rather than searched quadratically).
+const (
+	maxPreRelocStores   = 1 << 20
+	maxSegmentsPerStore = 16
+)
+
 // relocCandidates finds the objects whose relocations the merge may apply:
 // called after placeFuncs (merged indices are final) and before code, which
 // marks those a body calls (see noteCall).
@@ -227,6 +237,9 @@ func evalRelocStores(body []byte, index int) ([]relocStore, error) {
 			if ea+uint64(width) > 1<<32 {
 				return errNotConstant // it would trap
 			}
+			if len(stores) == maxPreRelocStores {
+				return errNotConstant
+			}
 			stores = append(stores, relocStore{addr: ea, width: width, value: val.v})
 		case 0x01: // nop
 		case wasmfile.OpEnd:
@@ -291,6 +304,9 @@ func (mg *merger) segmentsCovering(addr uint64, width int) []int {
 	var out []int
 	whole := false
 	for k := n - 1; k >= 0 && mg.maxEnd[k] > addr; k-- {
+		if n-k > maxSegmentsPerStore {
+			return nil
+		}
 		s := &mg.segs[k]
 		if segEnd := s.start + uint64(len(s.bytes)); segEnd > addr {
 			out = append(out, k)

@@ -141,3 +141,30 @@ func FuzzEvalRelocStores(f *testing.F) {
 		}
 	})
 }
+
+// TestPreRelocateBounded: a library whose data segments all overlap (which
+// no linker makes) cannot make the search for each store's segments
+// quadratic: past a few segments the relocations are left to run.
+func TestPreRelocateBounded(t *testing.T) {
+	const n = 50000
+	var code [][]byte
+	for i := 0; i < n; i++ {
+		code = append(code, wasmgen.I32Const(nil, int32(100+4*i)), wasmgen.I32Const(nil, 1), i32Store(0))
+	}
+	body := relocBody(code...)
+	mg := &merger{p: &Process{l: &Linker{}}, patched: map[uint32][]byte{}}
+	c := &mergeComp{o: &object{name: "libx.so"}}
+	idx := mg.m.RawFunc(wasmfile.FuncType{}, body)
+	mg.relocs = map[uint32]*mergeComp{idx: c}
+	// n segments, each from 100 to the end of the writes.
+	for i := 0; i < n; i++ {
+		mg.segs = append(mg.segs, dataSeg{start: 100, bytes: make([]byte, 4*n), index: uint32(i)})
+		mg.maxEnd = append(mg.maxEnd, 100+4*n)
+	}
+	if err := mg.preRelocate(c, idx); err != nil {
+		t.Fatal(err)
+	}
+	if got := mg.m.FuncBody(idx); !bytes.Equal(got, body) || len(mg.patched) != 0 {
+		t.Errorf("overlapping segments: relocations applied (%d segments patched)", len(mg.patched))
+	}
+}
