@@ -227,8 +227,8 @@ func (p *Process) planMerged(b *batch, h *hub, renames map[*object]map[int][2]st
 // mergeBatch builds the merged module of the first batch from its plan:
 // renames says, for each object's imports, what planImports decided (the
 // same decisions the separate instances would be linked by), and h holds
-// the hub items those decisions refer to. It returns the module and the
-// export prefix of each object of b.objects.
+// the hub items those decisions refer to. In a closed world (closedWorld)
+// it leaves out what nothing can call.
 func (p *Process) mergeBatch(b *batch, h *hub, renames map[*object]map[int][2]string, closed bool) ([]byte, error) {
 	mg := &merger{p: p, b: b, byObj: map[*object]*mergeComp{}, imports: map[string]uint32{},
 		extraBy: map[string]uint32{}, shared: map[string]uint32{}, weakImp: -1, memorySize: -1, hostFns: p.l.callerAware()}
