@@ -14,7 +14,9 @@
 #
 # Environment: SIZES (default "10 30 100 300 1000"), RUNS (hyperfine runs per
 # command, default 10), WARMUP (default 3), EM=no to skip Emscripten, FORKS
-# (iterations of the in-process fork/dlopen/dlsym benchmarks, default 300).
+# (iterations of the in-process fork/dlopen/dlsym benchmarks, default 300),
+# REALWORLD=no to skip the real-world programs (run only when built), RW_RUNS
+# (their runs, default 3).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -93,7 +95,18 @@ echo
 echo "== in process (go test -bench; N=100 program for Fork, N=${SIZES%% *} for dlopen/dlsym)"
 go test ./bench -run '^$' -bench '^Benchmark(Fork|Dlopen|Dlsym)$' -benchtime "${FORKS:-300}x" |
   awk '/^Benchmark/ { printf "%-32s %s\n", $1, substr($0, index($0, $3)) }'
-echo "(real-world programs, static against dynamic: make realworld-bench)"
+# Real-world programs, static against dynamic (CPU time), when their build
+# is there already (make realworld builds it: Debian sources, ~15 min);
+# REALWORLD=no skips them, RW_RUNS sets the runs (default 3).
+rw=${WASMDL_REALWORLD_CACHE:-$HOME/.cache/wasmdl-realworld}/out
+if [[ ${REALWORLD:-auto} != no && -d $rw ]]; then
+  echo
+  echo "== real-world programs (make realworld-bench; RW_RUNS=${RW_RUNS:-3} runs each)"
+  RUNS=${RW_RUNS:-3} BENCH='[^/]*/(example|minigzip|zbig|tables|strings|module|memory|disk|xmltest|xmlwork)$' \
+    bash realworld/bench.sh | sed -n '/^CPU time per run/,$p'
+else
+  echo "(real-world programs, static against dynamic: make realworld, then make realworld-bench)"
+fi
 if command -v rsvg-convert >/dev/null; then
   rsvg-convert -b white -o "$B/startup.png" "$B/startup.svg"
   echo "plot: $B/startup.png"

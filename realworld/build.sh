@@ -165,7 +165,8 @@ stamp_of() {
   {
     echo "$comp"
     cat "$SRC/$comp/.fetched"
-    sha256sum "$RW/build.sh" "$@" | sed "s|$RW/||"
+    # Names relative to the repository: a clone elsewhere has the same stamp.
+    sha256sum "$RW/build.sh" "$@" | sed "s|$ROOT/||"
     echo "$TOOLS"
     printf '%s\n' "$LUA_VARIANT"
   } | sha256sum | cut -d' ' -f1
