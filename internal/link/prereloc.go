@@ -59,7 +59,7 @@ var errNotConstant = errors.New("not constant stores")
 // batch do not overlap, so one or two are; overlapping segments are left
 // to the function rather than searched quadratically).
 const (
-	maxPreRelocStores   = 1 << 20
+	maxPreRelocStores   = 1 << 18
 	maxSegmentsPerStore = 16
 )
 
@@ -152,15 +152,14 @@ func (mg *merger) preRelocate(c *mergeComp, idx uint32) error {
 		}
 	}
 	// Every write must land inside a segment before any is applied.
-	targets := make([][]int, len(stores))
-	for i, st := range stores {
-		if targets[i] = mg.segmentsCovering(st.addr, st.width); len(targets[i]) == 0 {
+	for _, st := range stores {
+		if len(mg.segmentsCovering(st.addr, st.width)) == 0 {
 			mg.p.debugf("merge", "%s: relocations left to run: a write at %#x is outside every data segment", c.o.name, st.addr)
 			return nil
 		}
 	}
-	for i, st := range stores {
-		for _, k := range targets[i] {
+	for _, st := range stores {
+		for _, k := range mg.segmentsCovering(st.addr, st.width) {
 			s := &mg.segs[k]
 			data, ok := mg.patched[s.index]
 			if !ok {
