@@ -382,6 +382,11 @@ func (p *Process) createEnv(ctx context.Context, b *batch) error {
 		return err
 	}
 	p.env = env
+	if table != nil {
+		// The table is made with exactly this size: no call needs to ask
+		// it (syncSpaces), which from Go costs a call stack each time.
+		p.tableHave = table.Min
+	}
 	for item, s := range p.shared {
 		if s.provider == nil && !s.private {
 			s.export = item
