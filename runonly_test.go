@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/wasmdl/wasmdl"
@@ -132,5 +134,69 @@ func TestRunOnlyRefusesLookups(t *testing.T) {
 	}
 	if status, err := p.Run(ctx); err != nil || status != 0 || out.Len() == 0 {
 		t.Fatalf("Run: %d, %v, output %q", status, err, out.String())
+	}
+}
+
+// TestRunOnlyForksRunConcurrently: a closed-world program (functions left
+// out, relocations applied when merging) loaded once and forked from many
+// goroutines at once; every fork runs the whole program (pointers through
+// libraries, megabytes of malloc, exit handlers) and prints what ld.so's
+// run prints, and the parent's memory is, byte for byte, what it was
+// before, so it then runs the same way.
+func TestRunOnlyForksRunConcurrently(t *testing.T) {
+	ctx := context.Background()
+	dir := "testdata/link/closedworld"
+	want, err := os.ReadFile(filepath.Join(dir, "expected.stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := wasmdl.NewConfig().WithSearchPath(dir).WithRunOnly()
+	var parentOut bytes.Buffer
+	parent, err := wasmdl.NewLinker(newRuntime(t), cfg).Load(ctx, filepath.Join(dir, "main.wasm"), wasmdl.WithStdout(&parentOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer parent.Close(ctx)
+	before, _ := parent.Memory().Read(0, parent.Memory().Size())
+	before = bytes.Clone(before)
+
+	const forks = 8
+	outs := make([]bytes.Buffer, forks)
+	errs := make(chan error, forks)
+	var wg sync.WaitGroup
+	for i := range forks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			child, err := parent.Fork(ctx, wasmdl.WithStdout(&outs[i]))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer child.Close(ctx)
+			if status, err := child.Run(ctx); err != nil || status != 0 {
+				errs <- fmt.Errorf("fork %d: status %d, %v", i, status, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i := range outs {
+		if outs[i].String() != string(want) {
+			t.Errorf("fork %d printed:\n%s\nwant:\n%s", i, outs[i].String(), want)
+		}
+	}
+	after, _ := parent.Memory().Read(0, parent.Memory().Size())
+	if len(before) != len(after) {
+		t.Fatalf("the parent's memory went from %d to %d bytes while its forks ran", len(before), len(after))
+	}
+	if i := firstDifference(before, after); i >= 0 {
+		t.Fatalf("the parent's memory changed at byte %#x while its forks ran", i)
+	}
+	if status, err := parent.Run(ctx); err != nil || status != 0 || parentOut.String() != string(want) {
+		t.Fatalf("parent: status %d, %v, printed:\n%s", status, err, parentOut.String())
 	}
 }
