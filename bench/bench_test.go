@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -627,16 +628,22 @@ func BenchmarkFork(b *testing.B) {
 // Go heap (wasmdl's state and wazero's instances) and resident memory
 // (Go heap, guest memory pages touched, runtime), from 64 processes kept
 // alive at once. A fork should share its parent's compiled code and the
-// memory pages neither writes.
+// memory pages neither writes. The runonly cases use a Linker made
+// WithRunOnly, whose merged program holds only the table slots it uses.
 func BenchmarkProcessMemory(b *testing.B) {
 	p := need(b, 100)
 	const live = 64
-	for _, how := range []string{"load", "fork"} {
-		b.Run(how, func(b *testing.B) {
+	for _, name := range []string{"load", "fork", "runonly/load", "runonly/fork"} {
+		how, runOnly := strings.CutPrefix(name, "runonly/")
+		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
 			rt := newRuntime(ctx)
 			defer rt.Close(ctx)
-			l := newLinker(rt, p, io.Discard)
+			cfg := wasmdl.NewConfig()
+			if runOnly {
+				cfg = cfg.WithRunOnly()
+			}
+			l := newLinkerWith(rt, p, io.Discard, cfg)
 			parent, err := l.load(ctx, p.main)
 			if err != nil {
 				b.Fatal(err)
