@@ -127,7 +127,7 @@ func TestEmbedSharedLinkerConcurrentLoads(t *testing.T) {
 	}
 	// One search path for every program: the linked programs find their
 	// libraries in their own folder (searched last).
-	l := wasmdl.NewLinker(newRuntime(t), wasmdl.NewConfig().WithSearchPath(ehPluginDir))
+	l := ehLinker(t)
 	const goroutines, loads = 8, 20
 	var (
 		mu    sync.Mutex
@@ -581,7 +581,7 @@ func TestEmbedStdioWriterFailures(t *testing.T) {
 // guest code does not return normally").
 func TestEmbedRunWithoutEntry(t *testing.T) {
 	ctx := context.Background()
-	l := wasmdl.NewLinker(newRuntime(t), wasmdl.NewConfig().WithSearchPath(ehPluginDir))
+	l := ehLinker(t)
 	p, err := l.LoadEmpty(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -624,7 +624,7 @@ func TestEmbedCancelledContextCall(t *testing.T) {
 	ctx := context.Background()
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	l := wasmdl.NewLinker(newRuntime(t), wasmdl.NewConfig().WithSearchPath(ehPluginDir))
+	l := ehLinker(t)
 	var succeeded, failed, brokenAfterSuccess int
 	var firstBroken error
 	for i := 0; i < 200; i++ {
@@ -744,7 +744,7 @@ func TestEmbedStoppedCallErrorTypes(t *testing.T) {
 // Open and Lookup while claiming to be alive.
 func TestEmbedCancelledContextPoisons(t *testing.T) {
 	ctx := context.Background()
-	l := wasmdl.NewLinker(newRuntime(t), wasmdl.NewConfig().WithSearchPath(ehPluginDir))
+	l := ehLinker(t)
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	expired, cancel2 := context.WithDeadline(ctx, time.Now().Add(-time.Second))
@@ -1395,7 +1395,7 @@ func TestEmbedBadFiles(t *testing.T) {
 	}
 	bad["plugin with flipped bytes"] = write("libflipped.so", flipped)
 
-	l := wasmdl.NewLinker(newRuntime(t), wasmdl.NewConfig().WithSearchPath(ehPluginDir))
+	l := ehLinker(t)
 	for what, path := range bad {
 		var err error
 		if !ehFinishes(10*time.Second, func() {
@@ -1585,7 +1585,7 @@ func TestEmbedManyProcesses(t *testing.T) {
 	if raceEnabled {
 		n = 150
 	}
-	l := wasmdl.NewLinker(newRuntime(t), wasmdl.NewConfig().WithSearchPath(ehPluginDir))
+	l := ehLinker(t)
 	cycle := func(count int) {
 		for i := 0; i < count; i++ {
 			if i%2 == 0 {
@@ -1695,12 +1695,17 @@ func TestEmbedDeadProcessesReleased(t *testing.T) {
 	}
 }
 
+// ehLinker is a Linker whose libraries come from ehPluginDir.
+func ehLinker(t *testing.T) *wasmdl.Linker {
+	return wasmdl.NewLinker(newRuntime(t), wasmdl.NewConfig().WithSearchPath(ehPluginDir))
+}
+
 // ehEmpty is an empty process whose libraries come from ehPluginDir,
 // closed when the test ends.
 func ehEmpty(t *testing.T) *wasmdl.Process {
 	t.Helper()
 	ctx := context.Background()
-	p, err := wasmdl.NewLinker(newRuntime(t), wasmdl.NewConfig().WithSearchPath(ehPluginDir)).LoadEmpty(ctx)
+	p, err := ehLinker(t).LoadEmpty(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1723,7 +1728,7 @@ func ehOpen(t testing.TB, p *wasmdl.Process, name string, flags wasmdl.Flags) *w
 // and says why; what it loaded before still runs.
 func TestEmbedOpenAfterLinkerClose(t *testing.T) {
 	ctx := context.Background()
-	l := wasmdl.NewLinker(newRuntime(t), wasmdl.NewConfig().WithSearchPath(ehPluginDir))
+	l := ehLinker(t)
 	p, err := l.LoadEmpty(ctx)
 	if err != nil {
 		t.Fatal(err)

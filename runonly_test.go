@@ -27,11 +27,7 @@ func loadedMemory(t *testing.T, dir string, cfg wasmdl.Config) ([]byte, []wasmdl
 		t.Fatal(err)
 	}
 	defer p.Close(ctx)
-	mem, ok := p.Memory().Read(0, p.Memory().Size())
-	if !ok {
-		t.Fatal("memory unreadable")
-	}
-	return bytes.Clone(mem), p.Layout(), trace.String()
+	return hzSnapshot(t, p), p.Layout(), trace.String()
 }
 
 // TestRelocationsAppliedWhenMerging: the merged program of a closed world
@@ -64,11 +60,8 @@ func TestRelocationsAppliedWhenMerging(t *testing.T) {
 			if a, b := memoryRegions(mergedLayout), memoryRegions(separateLayout); a != b {
 				t.Fatalf("layouts differ:\nmerged   %v\nseparate %v", a, b)
 			}
-			if len(merged) != len(separate) {
-				t.Fatalf("memory sizes differ: merged %d, separate %d", len(merged), len(separate))
-			}
-			if i := firstDifference(merged, separate); i >= 0 {
-				t.Fatalf("byte %#x differs: merged %#x, separate %#x (in %s)", i, merged[i], separate[i], regionOf(mergedLayout, uint64(i)))
+			if err := hzDiff(merged, separate); err != nil {
+				t.Fatalf("merged and separate memories: %v\nlayout %v", err, mergedLayout)
 			}
 		})
 	}
@@ -87,24 +80,6 @@ func memoryRegions(layout []wasmdl.Region) string {
 		}
 	}
 	return strings.Join(out, " ")
-}
-
-func firstDifference(a, b []byte) int {
-	for i := range a {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return -1
-}
-
-func regionOf(layout []wasmdl.Region, at uint64) string {
-	for _, r := range layout {
-		if r.Kind != "table" && r.Start <= at && at < r.End {
-			return r.Module + " " + r.Kind
-		}
-	}
-	return "no region"
 }
 
 // TestRunOnlyRefusesLookups: a Linker that only runs programs refuses the
@@ -157,8 +132,7 @@ func TestRunOnlyForksRunConcurrently(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer parent.Close(ctx)
-	before, _ := parent.Memory().Read(0, parent.Memory().Size())
-	before = bytes.Clone(before)
+	before := hzSnapshot(t, parent)
 
 	const forks = 8
 	outs := make([]bytes.Buffer, forks)
@@ -189,12 +163,8 @@ func TestRunOnlyForksRunConcurrently(t *testing.T) {
 			t.Errorf("fork %d printed:\n%s\nwant:\n%s", i, outs[i].String(), want)
 		}
 	}
-	after, _ := parent.Memory().Read(0, parent.Memory().Size())
-	if len(before) != len(after) {
-		t.Fatalf("the parent's memory went from %d to %d bytes while its forks ran", len(before), len(after))
-	}
-	if i := firstDifference(before, after); i >= 0 {
-		t.Fatalf("the parent's memory changed at byte %#x while its forks ran", i)
+	if err := hzDiff(before, hzSnapshot(t, parent)); err != nil {
+		t.Fatalf("the parent's memory changed while its forks ran: %v", err)
 	}
 	if status, err := parent.Run(ctx); err != nil || status != 0 || parentOut.String() != string(want) {
 		t.Fatalf("parent: status %d, %v, printed:\n%s", status, err, parentOut.String())

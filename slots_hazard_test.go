@@ -39,6 +39,15 @@ var shModes = []struct {
 // shLoad loads dir/main.wasm with dir as the search path.
 func shLoad(t *testing.T, dir string, merge bool, cfgs ...func(wasmdl.Config) wasmdl.Config) (*wasmdl.Linker, *wasmdl.Process) {
 	t.Helper()
+	l, p, err := shTryLoad(t, dir, merge, cfgs...)
+	if err != nil {
+		t.Fatalf("load %s (merge=%t): %v", dir, merge, err)
+	}
+	return l, p
+}
+
+// shTryLoad is shLoad returning the error of a program that does not load.
+func shTryLoad(t *testing.T, dir string, merge bool, cfgs ...func(wasmdl.Config) wasmdl.Config) (*wasmdl.Linker, *wasmdl.Process, error) {
 	cfg := wasmdl.NewConfig().WithSearchPath(dir).WithMerge(merge)
 	for _, f := range cfgs {
 		cfg = f(cfg)
@@ -46,10 +55,10 @@ func shLoad(t *testing.T, dir string, merge bool, cfgs ...func(wasmdl.Config) wa
 	l := wasmdl.NewLinker(newRuntime(t), cfg)
 	p, err := l.Load(context.Background(), filepath.Join(dir, "main.wasm"), wasmdl.WithStdout(io.Discard), wasmdl.WithStderr(io.Discard))
 	if err != nil {
-		t.Fatalf("load %s (merge=%t): %v", dir, merge, err)
+		return nil, nil, err
 	}
 	t.Cleanup(func() { p.Close(context.Background()) })
-	return l, p
+	return l, p, nil
 }
 
 // shFork forks p; the child is closed when the test ends.
@@ -225,13 +234,10 @@ func TestSlotsHazardLookupEveryLibraryFunction(t *testing.T) {
 			// What separate instances give, each call in a fresh fork.
 			results := map[bool]map[string]string{}
 			for _, mode := range shModes {
-				cfg := wasmdl.NewConfig().WithSearchPath(dir).WithMerge(mode.merge)
-				l := wasmdl.NewLinker(newRuntime(t), cfg)
-				p, err := l.Load(ctx, filepath.Join(dir, "main.wasm"), wasmdl.WithStdout(io.Discard), wasmdl.WithStderr(io.Discard))
+				l, p, err := shTryLoad(t, dir, mode.merge)
 				if err != nil {
 					t.Skipf("%s does not load (%s): %v", dir, mode.name, err)
 				}
-				t.Cleanup(func() { p.Close(ctx) })
 				funcs := shLibraryFuncs(t, l, filepath.Join(dir, "main.wasm"))
 				if len(funcs) == 0 {
 					t.Skip("no startup library exports a function")
@@ -377,13 +383,10 @@ func TestSlotsHazardLookupThroughHandles(t *testing.T) {
 		t.Run(filepath.Base(filepath.Dir(dir))+"/"+filepath.Base(dir), func(t *testing.T) {
 			results := map[bool]map[string]string{}
 			for _, mode := range shModes {
-				cfg := wasmdl.NewConfig().WithSearchPath(dir).WithMerge(mode.merge)
-				l := wasmdl.NewLinker(newRuntime(t), cfg)
-				p, err := l.Load(ctx, filepath.Join(dir, "main.wasm"), wasmdl.WithStdout(io.Discard), wasmdl.WithStderr(io.Discard))
+				l, p, err := shTryLoad(t, dir, mode.merge)
 				if err != nil {
 					t.Skipf("does not load (%s): %v", mode.name, err)
 				}
-				t.Cleanup(func() { p.Close(ctx) })
 				libs, funcs := shModuleFuncs(t, l, filepath.Join(dir, "main.wasm"))
 				type key struct{ lib, name string }
 				var keys []key

@@ -104,17 +104,13 @@ func (mg *merger) relocCandidates() {
 			}
 		}
 	}
-	for _, fl := range mg.b.fills {
-		if c := mg.byObj[fl.def]; c != nil {
-			if fi, ok := c.exports[fl.name]; ok && int(fi) < len(c.funcs) {
-				drop(c.funcs[fi])
-			}
-		}
-	}
-	for _, fl := range mg.b.tramps {
-		if c := mg.byObj[fl.def]; c != nil {
-			if fi, ok := c.exports[fl.name]; ok && int(fi) < len(c.funcs) {
-				drop(c.funcs[fi])
+	// Functions the loader puts in table slots, and trampolines' targets.
+	for _, fills := range [][]slotFill{mg.b.fills, mg.b.tramps} {
+		for _, fl := range fills {
+			if c := mg.byObj[fl.def]; c != nil {
+				if fi, ok := c.exports[fl.name]; ok && int(fi) < len(c.funcs) {
+					drop(c.funcs[fi])
+				}
 			}
 		}
 	}
@@ -128,9 +124,9 @@ func (mg *merger) noteCall(target uint32) {
 	}
 }
 
-// preRelocate runs, at merge time, the relocation function idx of c whose
-// merged body is body, if it is a candidate and only stores constants into
-// data segments: the values go into the segments (mg.patched) and the
+// preRelocate runs, at merge time, the relocation function idx of c (its
+// body as code rewrote it), if it is a candidate and only stores constants
+// into data segments: the values go into the segments (mg.patched) and the
 // function gets an empty body. It is called in initialisation order, so
 // that two objects writing the same byte leave it as running them would.
 func (mg *merger) preRelocate(c *mergeComp, idx uint32) error {
